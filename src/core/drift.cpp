@@ -1,0 +1,635 @@
+#include "core/drift.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace selegic::core {
+
+const char *kind_name(Kind kind) {
+    switch (kind) {
+        case Kind::MissingTable:
+            return "missing_table";
+        case Kind::MissingPrimaryKey:
+            return "missing_primary_key";
+        case Kind::MissingColumn:
+            return "missing_column";
+        case Kind::RenamedColumn:
+            return "renamed_column";
+        case Kind::TypeMismatch:
+            return "type_mismatch";
+        case Kind::NullabilityMismatch:
+            return "nullability_mismatch";
+        case Kind::DefaultMismatch:
+            return "default_mismatch";
+        case Kind::UniqueMismatch:
+            return "unique_mismatch";
+        case Kind::ForeignKeyMismatch:
+            return "foreign_key_mismatch";
+        case Kind::ExtraColumn:
+            return "extra_column";
+        case Kind::UnmanagedTable:
+            return "unmanaged_table";
+        case Kind::InvalidMetadata:
+            return "invalid_metadata";
+    }
+    return "invalid_metadata";
+}
+
+std::optional<String> DriftRow::fix_text() const {
+    if (repair.empty()) return std::nullopt;
+    String out;
+    for (const Statement &s : repair) {
+        if (!out.empty()) out += '\n';
+        out += s.sql;
+        out += ';';
+    }
+    return out;
+}
+
+bool is_forbidden_schema(std::string_view schema) {
+    auto starts_with = [&](std::string_view prefix) {
+        return schema.substr(0, prefix.size()) == prefix;
+    };
+    return schema == "pg_catalog" || schema == "information_schema" || starts_with("pg_toast") ||
+           starts_with("pg_temp");
+}
+
+namespace {
+
+const char *relkind_description(char relkind) {
+    switch (relkind) {
+        case 'r':
+            return "table";
+        case 'p':
+            return "partitioned table";
+        case 'v':
+            return "view";
+        case 'm':
+            return "materialized view";
+        case 'S':
+            return "sequence";
+        case 'i':
+        case 'I':
+            return "index";
+        case 'f':
+            return "foreign table";
+        case 'c':
+            return "composite type";
+        default:
+            return "relation";
+    }
+}
+
+// Walks the metadata entity by entity and field by field, comparing with the
+// catalog and planning the repair of each difference as it is found.
+class DriftChecker {
+public:
+    DriftChecker(const Vector<Entity> &entities, const Catalog &catalog, Resolver &resolver,
+                 const DriftOptions &options)
+        : entities_(entities), catalog_(catalog), r_(resolver), options_(options) {
+        for (const Entity &e : entities_) by_id_.emplace(e.id, &e);
+    }
+
+    Vector<DriftRow> run() {
+        for (const Entity &e : entities_)
+            if (e.checked && (!options_.only_entity || *options_.only_entity == e.id))
+                check_entity(e);
+        if (catalog_.complete && !options_.only_entity) report_unmanaged_tables();
+        sort_rows();
+        return std::move(rows_);
+    }
+
+private:
+    // ------------------------------------------------------------ naming
+
+    String qualified(std::string_view schema, std::string_view table) {
+        String s = r_.quote_ident(schema);
+        s += '.';
+        s += r_.quote_ident(table);
+        return s;
+    }
+    String qualified(const Entity &e) { return qualified(e.schema_name, e.table_name); }
+    String column_object(const Entity &e, std::string_view column) {
+        String s = qualified(e);
+        s += '.';
+        s += r_.quote_ident(column);
+        return s;
+    }
+    String alter_table(const Entity &e) {
+        String s("ALTER TABLE ");
+        s += qualified(e);
+        s += ' ';
+        return s;
+    }
+
+    DriftRow &add_row(Kind kind, const Entity &e, const Field *f, String object) {
+        DriftRow row{kind, e.id, std::nullopt, std::move(object), {}, {}, {}};
+        if (f) row.field_id = f->id;
+        rows_.push_back(std::move(row));
+        return rows_.back();
+    }
+
+    void invalid_field(const Entity &e, const Field &f, std::string_view value,
+                       std::string_view reason) {
+        DriftRow &row = add_row(Kind::InvalidMetadata, e, &f, column_object(e, f.column_name));
+        row.expected = to_string(value);
+        row.actual = to_string(reason);
+    }
+
+    // ------------------------------------------------------------ entity
+
+    // Why an entity cannot be realised at all, or empty.
+    String entity_problem(const Entity &e) {
+        if (e.schema_name.empty()) return String("schema name is empty");
+        if (e.table_name.empty()) return String("table name is empty");
+        if (e.primary_key.empty()) return String("primary key column name is empty");
+        if (is_forbidden_schema(e.schema_name)) {
+            String s("schema \"");
+            s += e.schema_name;
+            s += "\" is reserved for the system";
+            return s;
+        }
+        return String();
+    }
+
+    void check_entity(const Entity &e) {
+        String problem = entity_problem(e);
+        if (!problem.empty()) {
+            DriftRow &row = add_row(Kind::InvalidMetadata, e, nullptr, qualified(e));
+            row.expected = e.schema_name.empty() || is_forbidden_schema(e.schema_name)
+                               ? e.schema_name
+                               : (e.table_name.empty() ? e.table_name : e.primary_key);
+            row.actual = std::move(problem);
+            return;
+        }
+
+        // Resolve every field first: invalid ones are reported whatever the table's state.
+        Vector<FieldPlan> plans;
+        plans.reserve(e.fields.size());
+        for (const Field &f : e.fields) plans.push_back(plan_field(e, f));
+
+        const Table *table = catalog_.find(e.schema_name, e.table_name);
+        if (!table) {
+            report_missing_table(e, plans);
+            return;
+        }
+        if (!table->is_table()) {
+            DriftRow &row = add_row(Kind::MissingTable, e, nullptr, qualified(e));
+            row.expected = String("table");
+            row.actual = String(relkind_description(table->relkind));
+            return;  // a human must move the other object away first
+        }
+
+        check_primary_key(e, *table);
+
+        Vector<bool> described(table->columns.size(), false);
+        for (const FieldPlan &p : plans) {
+            if (!p.usable) continue;
+            const Column *col = table->column(p.field->column_name);
+            if (!col) {
+                report_missing_column(e, p);
+                continue;
+            }
+            described[static_cast<std::size_t>(col - table->columns.data())] = true;
+            check_column(e, *table, p, *col);
+        }
+        for (std::size_t i = 0; i < table->columns.size(); ++i) {
+            const Column &col = table->columns[i];
+            if (described[i] || col.name == e.primary_key) continue;
+            if (is_field_column(e, col.name)) continue;  // described by an invalid field
+            DriftRow &row = add_row(Kind::ExtraColumn, e, nullptr, column_object(e, col.name));
+            row.actual = column_definition(col.type, col.not_null, col.default_id);
+        }
+    }
+
+    static bool is_field_column(const Entity &e, const String &column) {
+        for (const Field &f : e.fields)
+            if (f.column_name == column) return true;
+        return false;
+    }
+
+    // ------------------------------------------------------------ fields
+
+    // A field with its metadata resolved, ready to compare or create.
+    struct FieldPlan {
+        const Field *field = nullptr;
+        bool usable = false;  // type resolved; the column can be compared or created
+        TypeKey type;
+        OnDelete on_delete = OnDelete::NoAction;
+        bool default_ok = true;  // false: default_expr is invalid, default not compared
+        int default_id = 0;
+        const Entity *target = nullptr;  // referenced entity, when valid
+    };
+
+    FieldPlan plan_field(const Entity &e, const Field &f) {
+        FieldPlan p;
+        p.field = &f;
+        if (f.column_name.empty()) {
+            invalid_field(e, f, f.column_name, "column name is empty");
+            return p;
+        }
+        if (f.column_name == e.primary_key) {
+            invalid_field(e, f, f.column_name,
+                          "column name is the entity's primary key column, which the entity "
+                          "itself describes");
+            return p;
+        }
+        auto on_delete = parse_on_delete(f.on_delete);
+        if (!on_delete) {
+            invalid_field(e, f, f.on_delete, "unknown ON DELETE action");
+            return p;
+        }
+        p.on_delete = *on_delete;
+        const ResolvedType &type = r_.resolve_type(e.schema_name, f.sql_type);
+        if (!type.ok) {
+            invalid_field(e, f, f.sql_type, type.error);
+            return p;
+        }
+        p.type = type.key;
+        p.usable = true;
+        if (f.default_expr) {
+            const ResolvedDefault &d = r_.resolve_default(e.schema_name, *f.default_expr, p.type);
+            if (d.ok) {
+                p.default_id = d.id;
+            } else {
+                p.default_ok = false;
+                invalid_field(e, f, *f.default_expr, d.error);
+            }
+        }
+        if (f.references_entity) {
+            auto it = by_id_.find(*f.references_entity);
+            if (it == by_id_.end()) {
+                invalid_field(e, f, f.references_entity->to_string(),
+                              "referenced entity does not exist");
+            } else if (!entity_problem(*it->second).empty()) {
+                invalid_field(e, f, f.references_entity->to_string(),
+                              "referenced entity has invalid metadata");
+            } else {
+                p.target = it->second;
+            }
+        }
+        return p;
+    }
+
+    String column_definition(TypeKey type, bool not_null, int default_id) {
+        String s = r_.type_sql(type);
+        if (not_null) s += " NOT NULL";
+        if (default_id != 0) {
+            s += " DEFAULT ";
+            s += r_.default_sql(default_id);
+        }
+        return s;
+    }
+
+    String unique_name(const Entity &e, const Field &f) {
+        return r_.object_name(e.table_name, f.column_name, "key");
+    }
+    String fkey_name(const Entity &e, const Field &f) {
+        return r_.object_name(e.table_name, f.column_name, "fkey");
+    }
+
+    // "FOREIGN KEY (col) REFERENCES s.t(id) ON DELETE CASCADE", as pg_get_constraintdef.
+    String expected_fkey(const FieldPlan &p) {
+        String s("FOREIGN KEY (");
+        s += r_.quote_ident(p.field->column_name);
+        s += ") REFERENCES ";
+        s += qualified(*p.target);
+        s += '(';
+        s += r_.quote_ident(p.target->primary_key);
+        s += ')';
+        if (p.on_delete != OnDelete::NoAction) {
+            s += " ON DELETE ";
+            s += on_delete_sql(p.on_delete);
+        }
+        return s;
+    }
+
+    String actual_fkey(const Table &t, const ForeignKey &fk) {
+        String s("FOREIGN KEY (");
+        for (std::size_t i = 0; i < fk.attnums.size(); ++i) {
+            if (i) s += ", ";
+            const Column *c = t.column(fk.attnums[i]);
+            s += c ? r_.quote_ident(c->name) : String("?");
+        }
+        s += ") REFERENCES ";
+        s += qualified(fk.ref_schema, fk.ref_table);
+        s += '(';
+        for (std::size_t i = 0; i < fk.ref_columns.size(); ++i) {
+            if (i) s += ", ";
+            s += r_.quote_ident(fk.ref_columns[i]);
+        }
+        s += ')';
+        if (fk.on_delete != OnDelete::NoAction) {
+            s += " ON DELETE ";
+            s += on_delete_sql(fk.on_delete);
+        }
+        if (!fk.validated) s += " NOT VALID";
+        return s;
+    }
+
+    // ADD CONSTRAINT ... NOT VALID, then VALIDATE: the long check runs without
+    // the lock that blocks writers.
+    void add_fkey_statements(const Entity &e, const FieldPlan &p, Vector<Statement> &out) {
+        String name = r_.quote_ident(fkey_name(e, *p.field));
+        String add = alter_table(e);
+        add += "ADD CONSTRAINT ";
+        add += name;
+        add += ' ';
+        add += expected_fkey(p);
+        add += " NOT VALID";
+        out.push_back({Phase::ForeignKey, std::move(add)});
+        String validate = alter_table(e);
+        validate += "VALIDATE CONSTRAINT ";
+        validate += name;
+        out.push_back({Phase::ForeignKey, std::move(validate)});
+    }
+
+    // "integer NOT NULL DEFAULT 0 UNIQUE REFERENCES ...": the column as the
+    // metadata describes it; also the text of ADD COLUMN / CREATE TABLE.
+    String field_definition(const Entity &e, const FieldPlan &p, bool with_constraints) {
+        String s = column_definition(p.type, !p.field->is_nullable, p.default_id);
+        if (with_constraints && p.field->is_unique) {
+            s += " CONSTRAINT ";
+            s += r_.quote_ident(unique_name(e, *p.field));
+            s += " UNIQUE";
+        }
+        return s;
+    }
+
+    void report_missing_table(const Entity &e, const Vector<FieldPlan> &plans) {
+        DriftRow &row = add_row(Kind::MissingTable, e, nullptr, qualified(e));
+        row.expected = String("table");
+        if (catalog_.schemas.find(e.schema_name) == catalog_.schemas.end()) {
+            String s("CREATE SCHEMA IF NOT EXISTS ");
+            s += r_.quote_ident(e.schema_name);
+            row.repair.push_back({Phase::Schema, std::move(s)});
+        }
+        // Columns in name order, so the statement is the same run after run.
+        Vector<const FieldPlan *> ordered;
+        for (const FieldPlan &p : plans)
+            if (p.usable) ordered.push_back(&p);
+        std::sort(ordered.begin(), ordered.end(), [](const FieldPlan *a, const FieldPlan *b) {
+            return a->field->column_name < b->field->column_name;
+        });
+        String create("CREATE TABLE ");
+        create += qualified(e);
+        create += " (";
+        create += r_.quote_ident(e.primary_key);
+        create += " uuid PRIMARY KEY";
+        for (const FieldPlan *p : ordered) {
+            create += ", ";
+            create += r_.quote_ident(p->field->column_name);
+            create += ' ';
+            create += field_definition(e, *p, true);
+        }
+        create += ')';
+        row.repair.push_back({Phase::Table, std::move(create)});
+        for (const FieldPlan *p : ordered)
+            if (p->target) add_fkey_statements(e, *p, row.repair);
+    }
+
+    void report_missing_column(const Entity &e, const FieldPlan &p) {
+        DriftRow &row = add_row(Kind::MissingColumn, e, p.field, column_object(e, p.field->column_name));
+        String expected = field_definition(e, p, false);
+        if (p.field->is_unique) expected += " UNIQUE";
+        if (p.target) {
+            expected += " REFERENCES ";
+            expected += qualified(*p.target);
+            expected += '(';
+            expected += r_.quote_ident(p.target->primary_key);
+            expected += ')';
+            if (p.on_delete != OnDelete::NoAction) {
+                expected += " ON DELETE ";
+                expected += on_delete_sql(p.on_delete);
+            }
+        }
+        row.expected = std::move(expected);
+        String add = alter_table(e);
+        add += "ADD COLUMN ";
+        add += r_.quote_ident(p.field->column_name);
+        add += ' ';
+        add += field_definition(e, p, true);
+        row.repair.push_back({Phase::Column, std::move(add)});
+        if (p.target) add_fkey_statements(e, p, row.repair);
+    }
+
+    void check_column(const Entity &e, const Table &t, const FieldPlan &p, const Column &col) {
+        const Field &f = *p.field;
+        String column_sql = r_.quote_ident(f.column_name);
+
+        if (col.type != p.type) {
+            DriftRow &row = add_row(Kind::TypeMismatch, e, &f, column_object(e, f.column_name));
+            String type_sql = r_.type_sql(p.type);
+            row.expected = type_sql;
+            row.actual = r_.type_sql(col.type);
+            String s = alter_table(e);
+            s += "ALTER COLUMN " + column_sql + " TYPE " + type_sql + " USING " + column_sql +
+                 "::" + type_sql;
+            row.repair.push_back({Phase::ColumnType, std::move(s)});
+        }
+
+        bool want_not_null = !f.is_nullable;
+        if (col.not_null != want_not_null) {
+            DriftRow &row =
+                add_row(Kind::NullabilityMismatch, e, &f, column_object(e, f.column_name));
+            row.expected = String(want_not_null ? "NOT NULL" : "NULL");
+            row.actual = String(col.not_null ? "NOT NULL" : "NULL");
+            String s = alter_table(e);
+            s += "ALTER COLUMN " + column_sql + (want_not_null ? " SET NOT NULL" : " DROP NOT NULL");
+            row.repair.push_back({Phase::ColumnNullability, std::move(s)});
+        }
+
+        if (p.default_ok) {
+            // Compare as the column is typed now: a type repair re-coerces the
+            // default, so a type difference alone is not a default difference.
+            int comparable = p.default_id;
+            if (f.default_expr && col.type != p.type) {
+                const ResolvedDefault &d = r_.resolve_default(e.schema_name, *f.default_expr, col.type);
+                if (d.ok) comparable = d.id;
+            }
+            if (comparable != col.default_id) {
+                DriftRow &row =
+                    add_row(Kind::DefaultMismatch, e, &f, column_object(e, f.column_name));
+                if (p.default_id) row.expected = r_.default_sql(p.default_id);
+                if (col.default_id) row.actual = r_.default_sql(col.default_id);
+                String s = alter_table(e);
+                s += "ALTER COLUMN " + column_sql;
+                if (p.default_id) {
+                    s += " SET DEFAULT ";
+                    s += r_.default_sql(p.default_id);
+                } else {
+                    s += " DROP DEFAULT";
+                }
+                row.repair.push_back({Phase::ColumnDefault, std::move(s)});
+            }
+        }
+
+        check_unique(e, t, p, col);
+        check_foreign_keys(e, t, p, col);
+    }
+
+    void check_unique(const Entity &e, const Table &t, const FieldPlan &p, const Column &col) {
+        const Field &f = *p.field;
+        Vector<const UniqueKey *> keys;
+        for (const UniqueKey &u : t.uniques)
+            if (u.attnum == col.attnum) keys.push_back(&u);
+        if (f.is_unique == !keys.empty()) return;
+
+        DriftRow &row = add_row(Kind::UniqueMismatch, e, &f, column_object(e, f.column_name));
+        String column_sql = r_.quote_ident(f.column_name);
+        if (f.is_unique) {
+            row.expected = "UNIQUE (" + column_sql + ")";
+            String s = alter_table(e);
+            s += "ADD CONSTRAINT " + r_.quote_ident(unique_name(e, f)) + " UNIQUE (" + column_sql + ")";
+            row.repair.push_back({Phase::Constraint, std::move(s)});
+            return;
+        }
+        String actual;
+        for (const UniqueKey *u : keys) {
+            if (!actual.empty()) actual += ", ";
+            String s;
+            if (u->is_constraint) {
+                actual += "UNIQUE (" + column_sql + ")";
+                s = alter_table(e) + "DROP CONSTRAINT " + r_.quote_ident(u->name);
+            } else {
+                actual += "UNIQUE INDEX " + r_.quote_ident(u->name) + " (" + column_sql + ")";
+                s = "DROP INDEX " + qualified(e.schema_name, u->name);
+            }
+            row.repair.push_back({Phase::Constraint, std::move(s)});
+        }
+        row.actual = std::move(actual);
+    }
+
+    void check_foreign_keys(const Entity &e, const Table &t, const FieldPlan &p, const Column &col) {
+        const Field &f = *p.field;
+        if (f.references_entity && !p.target) return;  // reported as invalid_metadata
+
+        // Only single-column keys on this column describe the field.
+        Vector<const ForeignKey *> keys;
+        for (const ForeignKey &fk : t.foreign_keys)
+            if (fk.attnums.size() == 1 && fk.attnums[0] == col.attnum) keys.push_back(&fk);
+
+        const ForeignKey *match = nullptr;
+        if (p.target) {
+            const Table *target = catalog_.find(p.target->schema_name, p.target->table_name);
+            const Column *target_pk = target ? target->column(p.target->primary_key) : nullptr;
+            for (const ForeignKey *fk : keys) {
+                if (target_pk && fk->ref_relid == target->relid && fk->ref_attnums.size() == 1 &&
+                    fk->ref_attnums[0] == target_pk->attnum && fk->on_delete == p.on_delete) {
+                    match = fk;
+                    break;
+                }
+            }
+        }
+
+        if (!p.target && keys.empty()) return;
+        if (match && match->validated && keys.size() == 1) return;
+
+        DriftRow &row = add_row(Kind::ForeignKeyMismatch, e, &f, column_object(e, f.column_name));
+        if (p.target) row.expected = expected_fkey(p);
+        String actual;
+        for (const ForeignKey *fk : keys) {
+            if (!actual.empty()) actual += ", ";
+            actual += actual_fkey(t, *fk);
+        }
+        if (!actual.empty()) row.actual = std::move(actual);
+
+        for (const ForeignKey *fk : keys) {
+            if (fk == match) continue;
+            String s = alter_table(e) + "DROP CONSTRAINT " + r_.quote_ident(fk->name);
+            row.repair.push_back({Phase::ForeignKey, std::move(s)});
+        }
+        if (match) {
+            if (!match->validated) {
+                String s = alter_table(e) + "VALIDATE CONSTRAINT " + r_.quote_ident(match->name);
+                row.repair.push_back({Phase::ForeignKey, std::move(s)});
+            }
+        } else if (p.target) {
+            add_fkey_statements(e, p, row.repair);
+        }
+    }
+
+    // ------------------------------------------------------------ tables
+
+    void check_primary_key(const Entity &e, const Table &t) {
+        const Column *pk = t.column(e.primary_key);
+        String pk_sql = r_.quote_ident(e.primary_key);
+        if (pk && pk->type != catalog_.uuid_type) {
+            // The entity's key column is uuid by definition; no field describes it.
+            DriftRow &row = add_row(Kind::TypeMismatch, e, nullptr, column_object(e, e.primary_key));
+            String uuid_sql = r_.type_sql(catalog_.uuid_type);
+            row.expected = uuid_sql;
+            row.actual = r_.type_sql(pk->type);
+            String s = alter_table(e);
+            s += "ALTER COLUMN " + pk_sql + " TYPE " + uuid_sql + " USING " + pk_sql + "::" + uuid_sql;
+            row.repair.push_back({Phase::ColumnType, std::move(s)});
+        }
+        if (pk && t.primary_key.size() == 1 && t.primary_key[0] == pk->attnum) return;
+
+        DriftRow &row = add_row(Kind::MissingPrimaryKey, e, nullptr, qualified(e));
+        row.expected = "PRIMARY KEY (" + pk_sql + ")";
+        if (!t.primary_key.empty()) {
+            // Another key is in place; replacing it could break what depends on it.
+            String actual("PRIMARY KEY (");
+            for (std::size_t i = 0; i < t.primary_key.size(); ++i) {
+                if (i) actual += ", ";
+                const Column *c = t.column(t.primary_key[i]);
+                actual += c ? r_.quote_ident(c->name) : String("?");
+            }
+            actual += ')';
+            row.actual = std::move(actual);
+            return;
+        }
+        String s = alter_table(e);
+        if (pk)
+            s += "ADD PRIMARY KEY (" + pk_sql + ")";
+        else  // existing rows get fresh keys, as Selegic would give new records
+            s += "ADD COLUMN " + pk_sql + " uuid DEFAULT gen_random_uuid() PRIMARY KEY";
+        row.repair.push_back({Phase::Constraint, std::move(s)});
+    }
+
+    void report_unmanaged_tables() {
+        FlatSet<String> managed_schemas;
+        for (const Entity &e : entities_)
+            if (entity_problem(e).empty()) managed_schemas.insert(e.schema_name);
+        FlatSet<std::pair<String, String>> named;
+        for (const Entity &e : entities_) named.emplace(e.schema_name, e.table_name);
+
+        for (const Table &t : catalog_.tables) {
+            if (!t.is_table() || t.is_partition) continue;
+            if (managed_schemas.find(t.schema_name) == managed_schemas.end()) continue;
+            if (named.find(std::make_pair(t.schema_name, t.name)) != named.end()) continue;
+            DriftRow row{Kind::UnmanagedTable, std::nullopt, std::nullopt,
+                         qualified(t.schema_name, t.name), {}, String(relkind_description(t.relkind)), {}};
+            rows_.push_back(std::move(row));
+        }
+    }
+
+    void sort_rows() {
+        auto key = [](const DriftRow &r) {
+            return std::make_tuple(std::string_view(r.object), std::string_view(kind_name(r.kind)));
+        };
+        std::stable_sort(rows_.begin(), rows_.end(), [&](const DriftRow &a, const DriftRow &b) {
+            auto ka = key(a), kb = key(b);
+            if (ka != kb) return ka < kb;
+            // Same object and kind (e.g. two invalid values of one field): by content.
+            return std::tie(a.field_id, a.expected, a.actual) < std::tie(b.field_id, b.expected, b.actual);
+        });
+    }
+
+    const Vector<Entity> &entities_;
+    const Catalog &catalog_;
+    Resolver &r_;
+    const DriftOptions &options_;
+    FlatMap<Uuid, const Entity *> by_id_;
+    Vector<DriftRow> rows_;
+};
+
+}  // namespace
+
+Vector<DriftRow> compute_drift(const Vector<Entity> &entities, const Catalog &catalog,
+                               Resolver &resolver, const DriftOptions &options) {
+    return DriftChecker(entities, catalog, resolver, options).run();
+}
+
+}  // namespace selegic::core

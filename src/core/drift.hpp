@@ -1,0 +1,71 @@
+// Comparison, classification and repair planning: the heart of selegic_drift().
+#pragma once
+#include "core/no_postgres.hpp"
+
+#include "core/model.hpp"
+
+namespace selegic::core {
+
+enum class Kind {
+    MissingTable,
+    MissingPrimaryKey,
+    MissingColumn,
+    RenamedColumn,
+    TypeMismatch,
+    NullabilityMismatch,
+    DefaultMismatch,
+    UniqueMismatch,
+    ForeignKeyMismatch,
+    ExtraColumn,
+    UnmanagedTable,
+    InvalidMetadata,
+};
+
+const char *kind_name(Kind kind);
+
+// When a repair statement must run relative to others, so that a whole-database
+// repair creates tables before columns, columns before constraints, and
+// foreign keys last, once every target exists.
+enum class Phase {
+    Schema,
+    Table,
+    Column,
+    ColumnType,
+    ColumnDefault,
+    ColumnNullability,
+    Constraint,
+    ForeignKey,
+};
+
+struct Statement {
+    Phase phase;
+    String sql;  // one statement, without the trailing semicolon
+};
+
+struct DriftRow {
+    Kind kind;
+    std::optional<Uuid> entity_id;
+    std::optional<Uuid> field_id;
+    String object;
+    std::optional<String> expected;
+    std::optional<String> actual;
+    Vector<Statement> repair;  // empty: a human must decide
+
+    // The repair as one runnable script: each statement ends with ';', one per line.
+    std::optional<String> fix_text() const;
+};
+
+struct DriftOptions {
+    // Report only rows of this entity (the catalog may hold more, e.g. FK targets).
+    std::optional<Uuid> only_entity;
+};
+
+// Every difference between the metadata and the catalog, ordered by object then
+// kind. Never throws for bad metadata: that becomes invalid_metadata rows.
+Vector<DriftRow> compute_drift(const Vector<Entity> &entities, const Catalog &catalog,
+                               Resolver &resolver, const DriftOptions &options = {});
+
+// Schemas that can never hold an entity's table.
+bool is_forbidden_schema(std::string_view schema);
+
+}  // namespace selegic::core

@@ -1,0 +1,63 @@
+#include "core/model.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace selegic::core {
+
+std::optional<OnDelete> parse_on_delete(std::string_view text) {
+    if (text == "no action") return OnDelete::NoAction;
+    if (text == "restrict") return OnDelete::Restrict;
+    if (text == "cascade") return OnDelete::Cascade;
+    if (text == "set null") return OnDelete::SetNull;
+    if (text == "set default") return OnDelete::SetDefault;
+    return std::nullopt;
+}
+
+const char *on_delete_sql(OnDelete action) {
+    switch (action) {
+        case OnDelete::NoAction:
+            return "NO ACTION";
+        case OnDelete::Restrict:
+            return "RESTRICT";
+        case OnDelete::Cascade:
+            return "CASCADE";
+        case OnDelete::SetNull:
+            return "SET NULL";
+        case OnDelete::SetDefault:
+            return "SET DEFAULT";
+    }
+    return "NO ACTION";
+}
+
+const Column *Table::column(std::string_view column_name) const {
+    for (const Column &c : columns)
+        if (c.name == column_name) return &c;
+    return nullptr;
+}
+
+const Column *Table::column(std::int16_t attnum) const {
+    for (const Column &c : columns)
+        if (c.attnum == attnum) return &c;
+    return nullptr;
+}
+
+namespace {
+bool table_less(const Table &a, const Table &b) {
+    return std::tie(a.schema_name, a.name) < std::tie(b.schema_name, b.name);
+}
+}  // namespace
+
+void Catalog::sort() { std::sort(tables.begin(), tables.end(), table_less); }
+
+const Table *Catalog::find(std::string_view schema, std::string_view name) const {
+    auto it = std::lower_bound(tables.begin(), tables.end(), std::make_pair(schema, name),
+                               [](const Table &t, const std::pair<std::string_view, std::string_view> &k) {
+                                   int c = std::string_view(t.schema_name).compare(k.first);
+                                   return c != 0 ? c < 0 : std::string_view(t.name) < k.second;
+                               });
+    if (it != tables.end() && it->schema_name == schema && it->name == name) return &*it;
+    return nullptr;
+}
+
+}  // namespace selegic::core

@@ -1,0 +1,159 @@
+// The two sides the core compares: the Selegic metadata (what should be) and
+// a snapshot of the catalog (what is), plus the interface through which the
+// core asks the boundary to resolve metadata text with PostgreSQL's parser.
+#pragma once
+#include "core/no_postgres.hpp"
+
+#include <optional>
+
+#include "core/types.hpp"
+
+namespace selegic::core {
+
+// ON DELETE actions, spelled with pg_constraint.confdeltype's letters.
+enum class OnDelete : char {
+    NoAction = 'a',
+    Restrict = 'r',
+    Cascade = 'c',
+    SetNull = 'n',
+    SetDefault = 'd',
+};
+
+// Maps selegic.field.on_delete ('no action', 'cascade', ...) to the action;
+// nullopt for anything else.
+std::optional<OnDelete> parse_on_delete(std::string_view text);
+// The SQL spelling used after ON DELETE ("CASCADE", "SET NULL", ...).
+const char *on_delete_sql(OnDelete action);
+
+// A type as PostgreSQL identifies it: (type oid, typmod).
+struct TypeKey {
+    std::uint32_t oid = 0;
+    std::int32_t typmod = -1;
+    friend bool operator==(const TypeKey &a, const TypeKey &b) {
+        return a.oid == b.oid && a.typmod == b.typmod;
+    }
+    friend bool operator!=(const TypeKey &a, const TypeKey &b) { return !(a == b); }
+    friend bool operator<(const TypeKey &a, const TypeKey &b) {
+        return a.oid != b.oid ? a.oid < b.oid : a.typmod < b.typmod;
+    }
+};
+
+// ---------------------------------------------------------------- metadata
+
+struct Field {
+    Uuid id;
+    String column_name;
+    String sql_type;
+    bool is_nullable = true;
+    std::optional<String> default_expr;
+    bool is_unique = false;
+    std::optional<Uuid> references_entity;
+    String on_delete = String("no action");
+};
+
+struct Entity {
+    Uuid id;
+    String schema_name;
+    String table_name;
+    String primary_key;
+    Vector<Field> fields;
+    // False for an entity loaded only because a field of the entity being
+    // checked references it: it is a foreign-key target, not itself checked.
+    bool checked = true;
+};
+
+// ---------------------------------------------------------------- catalog
+
+struct Column {
+    String name;
+    std::int16_t attnum = 0;
+    TypeKey type;
+    bool not_null = false;
+    int default_id = 0;  // 0: no default; otherwise an id from the default interner
+};
+
+// A single-column unique constraint, or a plain unique index on one column.
+struct UniqueKey {
+    String name;
+    std::int16_t attnum = 0;
+    bool is_constraint = true;
+};
+
+struct ForeignKey {
+    String name;
+    Vector<std::int16_t> attnums;
+    std::uint32_t ref_relid = 0;
+    Vector<std::int16_t> ref_attnums;
+    OnDelete on_delete = OnDelete::NoAction;
+    bool validated = true;
+    // Names of the referenced table and columns, for display and for DROP.
+    String ref_schema;
+    String ref_table;
+    Vector<String> ref_columns;
+};
+
+struct Table {
+    std::uint32_t relid = 0;
+    String schema_name;
+    String name;
+    char relkind = 'r';  // pg_class.relkind
+    bool is_partition = false;
+    Vector<Column> columns;  // attnum order, user columns only
+    Vector<std::int16_t> primary_key;
+    Vector<UniqueKey> uniques;
+    Vector<ForeignKey> foreign_keys;
+
+    const Column *column(std::string_view column_name) const;
+    const Column *column(std::int16_t attnum) const;
+    bool is_table() const { return relkind == 'r' || relkind == 'p'; }
+};
+
+struct Catalog {
+    // Relations found under the names entities use, and in full mode every
+    // table of every managed schema, sorted by (schema, name).
+    Vector<Table> tables;
+    // Schemas that exist, among those the metadata names.
+    FlatSet<String> schemas;
+    // True when every table of every managed schema was read, so tables that no
+    // entity names can be reported.
+    bool complete = false;
+    TypeKey uuid_type;
+
+    const Table *find(std::string_view schema, std::string_view name) const;
+    void sort();
+};
+
+// ---------------------------------------------------------------- resolution
+
+struct ResolvedType {
+    bool ok = false;
+    TypeKey key;
+    String error;  // why the text is not a usable type
+};
+
+struct ResolvedDefault {
+    bool ok = false;
+    int id = 0;    // 0: no default (including one that folds to NULL)
+    String error;  // why the expression is not a usable default
+};
+
+// What the core needs from PostgreSQL: its parser, its deparser and its quoting.
+// The boundary implements it with caches; unit tests with a table.
+class Resolver {
+public:
+    virtual ~Resolver() = default;
+    // sql_type as if search_path were (schema, public).
+    virtual const ResolvedType &resolve_type(const String &schema, const String &sql_type) = 0;
+    // default_expr parsed as if search_path were (schema, public), coerced to
+    // type and constant-folded. Equal trees get equal ids, whatever the text.
+    virtual const ResolvedDefault &resolve_default(const String &schema, const String &expr,
+                                                   TypeKey type) = 0;
+    virtual String type_sql(TypeKey type) = 0;  // format_type, qualified where needed
+    virtual String default_sql(int default_id) = 0;
+    virtual String quote_ident(std::string_view ident) = 0;
+    // PostgreSQL's own naming of a constraint (table_column_label, truncated).
+    virtual String object_name(std::string_view table, std::string_view column,
+                               std::string_view label) = 0;
+};
+
+}  // namespace selegic::core

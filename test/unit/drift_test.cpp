@@ -1,0 +1,525 @@
+// Classification and repair planning of every drift kind, on hand-built
+// metadata and catalogs.
+#include <gtest/gtest.h>
+
+#include "fake_resolver.hpp"
+
+namespace selegic::test {
+namespace {
+
+using core::Catalog;
+using core::Column;
+using core::DriftRow;
+using core::Entity;
+using core::Field;
+using core::Kind;
+using core::Table;
+
+class DriftTest : public ::testing::Test {
+protected:
+    DriftTest() {
+        catalog.uuid_type = {2950, -1};
+        catalog.complete = true;
+        catalog.schemas.insert(String("public"));
+        // The helpers hand out references; keep them valid while a test builds.
+        entities.reserve(256);
+        catalog.tables.reserve(256);
+    }
+
+    Entity &entity(int n, const char *table, const char *schema = "public") {
+        Entity e;
+        e.id = uuid_n(n);
+        e.schema_name = schema;
+        e.table_name = table;
+        e.primary_key = "id";
+        entities.push_back(e);
+        return entities.back();
+    }
+
+    static Field &field(Entity &e, int n, const char *column, const char *type) {
+        Field f;
+        f.id = uuid_n(n);
+        f.column_name = column;
+        f.sql_type = type;
+        e.fields.push_back(f);
+        return e.fields.back();
+    }
+
+    Table &table(std::uint32_t relid, const char *name, const char *schema = "public") {
+        Table t;
+        t.relid = relid;
+        t.schema_name = schema;
+        t.name = name;
+        t.columns.push_back(Column{String("id"), 1, {2950, -1}, true, 0});
+        t.primary_key.push_back(1);
+        catalog.tables.push_back(t);
+        return catalog.tables.back();
+    }
+
+    static Column &column(Table &t, const char *name, core::TypeKey type, bool not_null = false,
+                          int default_id = 0) {
+        auto attnum = static_cast<std::int16_t>(t.columns.size() + 1);
+        t.columns.push_back(Column{String(name), attnum, type, not_null, default_id});
+        return t.columns.back();
+    }
+
+    core::Vector<DriftRow> drift(std::optional<core::Uuid> only = std::nullopt) {
+        catalog.sort();
+        core::DriftOptions options;
+        options.only_entity = only;
+        return core::compute_drift(entities, catalog, resolver, options);
+    }
+
+    static std::string fix(const DriftRow &row) {
+        auto text = row.fix_text();
+        return text ? std::string(text->c_str()) : std::string("<null>");
+    }
+    static std::string str(const std::optional<String> &s) {
+        return s ? std::string(s->c_str()) : std::string("<null>");
+    }
+
+    static constexpr core::TypeKey kInt{23, -1};
+    static constexpr core::TypeKey kBigint{20, -1};
+    static constexpr core::TypeKey kText{25, -1};
+    static constexpr core::TypeKey kVarchar255{1043, 259};
+    static constexpr core::TypeKey kVarchar100{1043, 104};
+
+    FakeResolver resolver;
+    core::Vector<Entity> entities;
+    Catalog catalog;
+};
+
+TEST_F(DriftTest, InSyncEntityGivesNoRows) {
+    Entity &e = entity(1, "orders");
+    field(e, 11, "amount", "int4").is_nullable = false;
+    field(e, 12, "name", "character varying(255)").default_expr = String("'abc'");
+    field(e, 13, "code", "text").is_unique = true;
+    Table &t = table(100, "orders");
+    column(t, "amount", kInt, true);
+    column(t, "name", kVarchar255, false, 0);
+    column(t, "code", kText);
+    t.uniques.push_back({String("orders_code_key"), 4, true});
+    // 'abc' for varchar(255) is registered below: the same tree as the column's default.
+    resolver.add_default("'abc'", 1043, "'abc'::character varying");
+    t.columns[2].default_id = resolver.default_id("'abc'::character varying", 1043);
+    EXPECT_TRUE(drift().empty());
+}
+
+TEST_F(DriftTest, MissingTableIsOneRowWithCreateAndForeignKeys) {
+    Entity &customers = entity(1, "customers");
+    table(100, "customers");
+    Entity &orders = entity(2, "orders");
+    field(orders, 21, "total", "bigint").is_nullable = false;
+    Field &cust = field(orders, 22, "customer_id", "uuid");
+    cust.references_entity = customers.id;
+    cust.on_delete = "cascade";
+    field(orders, 23, "code", "text").is_unique = true;
+
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "missing_table");
+    EXPECT_EQ(rows[0].object, "public.orders");
+    EXPECT_EQ(*rows[0].entity_id, orders.id);
+    EXPECT_FALSE(rows[0].field_id);
+    EXPECT_EQ(str(rows[0].expected), "table");
+    EXPECT_EQ(str(rows[0].actual), "<null>");
+    EXPECT_EQ(fix(rows[0]),
+              "CREATE TABLE public.orders (id uuid PRIMARY KEY, code text CONSTRAINT "
+              "orders_code_key UNIQUE, customer_id uuid, total bigint NOT NULL);\n"
+              "ALTER TABLE public.orders ADD CONSTRAINT orders_customer_id_fkey FOREIGN KEY "
+              "(customer_id) REFERENCES public.customers(id) ON DELETE CASCADE NOT VALID;\n"
+              "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_customer_id_fkey;");
+    EXPECT_EQ(rows[0].repair[0].phase, core::Phase::Table);
+    EXPECT_EQ(rows[0].repair[1].phase, core::Phase::ForeignKey);
+}
+
+TEST_F(DriftTest, MissingTableInMissingSchemaCreatesTheSchemaFirst) {
+    entity(1, "t", "Sales Dept");
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(fix(rows[0]),
+              "CREATE SCHEMA IF NOT EXISTS \"Sales Dept\";\n"
+              "CREATE TABLE \"Sales Dept\".t (id uuid PRIMARY KEY);");
+    EXPECT_EQ(rows[0].repair[0].phase, core::Phase::Schema);
+}
+
+TEST_F(DriftTest, NonTableHoldingTheNameNeedsAHuman) {
+    entity(1, "orders");
+    Table &t = table(100, "orders");
+    t.relkind = 'v';
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "missing_table");
+    EXPECT_EQ(str(rows[0].actual), "view");
+    EXPECT_EQ(fix(rows[0]), "<null>");
+}
+
+TEST_F(DriftTest, MissingPrimaryKey) {
+    entity(1, "orders");
+    Table &t = table(100, "orders");
+    t.primary_key.clear();
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "missing_primary_key");
+    EXPECT_EQ(str(rows[0].expected), "PRIMARY KEY (id)");
+    EXPECT_EQ(fix(rows[0]), "ALTER TABLE public.orders ADD PRIMARY KEY (id);");
+}
+
+TEST_F(DriftTest, MissingPrimaryKeyColumnIsAddedWithFreshKeys) {
+    entity(1, "orders");
+    Table &t = table(100, "orders");
+    t.columns.clear();
+    t.primary_key.clear();
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(fix(rows[0]),
+              "ALTER TABLE public.orders ADD COLUMN id uuid DEFAULT gen_random_uuid() PRIMARY KEY;");
+}
+
+TEST_F(DriftTest, PrimaryKeyOnOtherColumnsNeedsAHuman) {
+    entity(1, "orders");
+    Table &t = table(100, "orders");
+    column(t, "code", kText, true);
+    t.primary_key = {2};
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 2u);  // and code is an extra column
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "missing_primary_key");
+    EXPECT_EQ(str(rows[0].actual), "PRIMARY KEY (code)");
+    EXPECT_EQ(fix(rows[0]), "<null>");
+    EXPECT_STREQ(core::kind_name(rows[1].kind), "extra_column");
+}
+
+TEST_F(DriftTest, MissingColumnCarriesUniqueAndForeignKey) {
+    Entity &c = entity(1, "customers");
+    table(100, "customers");
+    Entity &o = entity(2, "orders");
+    Field &f = field(o, 21, "customer_id", "uuid");
+    f.references_entity = c.id;
+    f.is_unique = true;
+    f.is_nullable = false;
+    table(200, "orders");
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "missing_column");
+    EXPECT_EQ(rows[0].object, "public.orders.customer_id");
+    EXPECT_EQ(*rows[0].field_id, f.id);
+    EXPECT_EQ(str(rows[0].expected), "uuid NOT NULL UNIQUE REFERENCES public.customers(id)");
+    EXPECT_EQ(fix(rows[0]),
+              "ALTER TABLE public.orders ADD COLUMN customer_id uuid NOT NULL CONSTRAINT "
+              "orders_customer_id_key UNIQUE;\n"
+              "ALTER TABLE public.orders ADD CONSTRAINT orders_customer_id_fkey FOREIGN KEY "
+              "(customer_id) REFERENCES public.customers(id) NOT VALID;\n"
+              "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_customer_id_fkey;");
+}
+
+TEST_F(DriftTest, MissingColumnExpectedIsTheFullDefinition) {
+    Entity &e = entity(1, "orders");
+    field(e, 11, "amount", "bigint").default_expr = String("0");
+    e.fields.back().is_nullable = false;
+    table(100, "orders");
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(str(rows[0].expected), "bigint NOT NULL DEFAULT '0'::bigint");
+    EXPECT_EQ(fix(rows[0]),
+              "ALTER TABLE public.orders ADD COLUMN amount bigint NOT NULL DEFAULT '0'::bigint;");
+}
+
+TEST_F(DriftTest, SemanticTypeEqualityAndTypmods) {
+    Entity &e = entity(1, "orders");
+    field(e, 11, "a", "varchar(255)");
+    field(e, 12, "b", "int4");
+    field(e, 13, "c", "varchar(100)");
+    Table &t = table(100, "orders");
+    column(t, "a", kVarchar255);
+    column(t, "b", kInt);
+    column(t, "c", kVarchar255);
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "type_mismatch");
+    EXPECT_EQ(rows[0].object, "public.orders.c");
+    EXPECT_EQ(str(rows[0].expected), "character varying(100)");
+    EXPECT_EQ(str(rows[0].actual), "character varying(255)");
+    EXPECT_EQ(fix(rows[0]),
+              "ALTER TABLE public.orders ALTER COLUMN c TYPE character varying(100) USING "
+              "c::character varying(100);");
+}
+
+TEST_F(DriftTest, NullabilityMismatchBothWays) {
+    Entity &e = entity(1, "orders");
+    field(e, 11, "a", "integer").is_nullable = false;
+    field(e, 12, "b", "integer");
+    Table &t = table(100, "orders");
+    column(t, "a", kInt, false);
+    column(t, "b", kInt, true);
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(str(rows[0].expected), "NOT NULL");
+    EXPECT_EQ(str(rows[0].actual), "NULL");
+    EXPECT_EQ(fix(rows[0]), "ALTER TABLE public.orders ALTER COLUMN a SET NOT NULL;");
+    EXPECT_EQ(fix(rows[1]), "ALTER TABLE public.orders ALTER COLUMN b DROP NOT NULL;");
+}
+
+TEST_F(DriftTest, DefaultsCompareByResolvedTreeNotText) {
+    Entity &e = entity(1, "orders");
+    field(e, 11, "a", "integer").default_expr = String("0");
+    field(e, 12, "b", "integer").default_expr = String("'0'::integer");
+    field(e, 13, "c", "integer");                             // no default, column has one
+    field(e, 14, "d", "integer").default_expr = String("0");  // column has none
+    field(e, 15, "n", "integer").default_expr = String("NULL");
+    Table &t = table(100, "orders");
+    int zero = resolver.default_id("0", 23);
+    column(t, "a", kInt, false, zero);
+    column(t, "b", kInt, false, zero);
+    column(t, "c", kInt, false, zero);
+    column(t, "d", kInt, false, 0);
+    column(t, "n", kInt, false, 0);
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].object, "public.orders.c");
+    EXPECT_EQ(str(rows[0].expected), "<null>");
+    EXPECT_EQ(str(rows[0].actual), "0");
+    EXPECT_EQ(fix(rows[0]), "ALTER TABLE public.orders ALTER COLUMN c DROP DEFAULT;");
+    EXPECT_EQ(rows[1].object, "public.orders.d");
+    EXPECT_EQ(fix(rows[1]), "ALTER TABLE public.orders ALTER COLUMN d SET DEFAULT 0;");
+}
+
+TEST_F(DriftTest, TypeMismatchAloneIsNotADefaultMismatch) {
+    Entity &e = entity(1, "orders");
+    field(e, 11, "a", "bigint").default_expr = String("0");
+    Table &t = table(100, "orders");
+    column(t, "a", kInt, false, resolver.default_id("0", 23));
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "type_mismatch");
+}
+
+TEST_F(DriftTest, UniqueMismatchAddsOrDrops) {
+    Entity &e = entity(1, "orders");
+    field(e, 11, "a", "text").is_unique = true;
+    field(e, 12, "b", "text");
+    field(e, 13, "c", "text");
+    field(e, 14, "d", "text").is_unique = true;
+    Table &t = table(100, "orders");
+    column(t, "a", kText);
+    column(t, "b", kText);
+    column(t, "c", kText);
+    column(t, "d", kText);
+    t.uniques.push_back({String("orders_b_key"), 3, true});
+    t.uniques.push_back({String("b_idx"), 4, false});
+    t.uniques.push_back({String("d_idx"), 5, false});  // an index satisfies is_unique
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].object, "public.orders.a");
+    EXPECT_EQ(str(rows[0].expected), "UNIQUE (a)");
+    EXPECT_EQ(fix(rows[0]), "ALTER TABLE public.orders ADD CONSTRAINT orders_a_key UNIQUE (a);");
+    EXPECT_EQ(str(rows[1].actual), "UNIQUE (b)");
+    EXPECT_EQ(fix(rows[1]), "ALTER TABLE public.orders DROP CONSTRAINT orders_b_key;");
+    EXPECT_EQ(str(rows[2].actual), "UNIQUE INDEX b_idx (c)");
+    EXPECT_EQ(fix(rows[2]), "DROP INDEX public.b_idx;");
+}
+
+class ForeignKeyTest : public DriftTest {
+protected:
+    ForeignKeyTest() {
+        Entity &c = entity(1, "customers");
+        table(100, "customers");
+        Entity &o = entity(2, "orders");
+        Field &f = field(o, 21, "customer_id", "uuid");
+        f.references_entity = c.id;
+        f.on_delete = "set null";
+        Table &t = table(200, "orders");
+        column(t, "customer_id", {2950, -1});
+    }
+    Table &orders() {
+        for (Table &t : catalog.tables)
+            if (t.name == "orders") return t;
+        throw std::logic_error("no orders");
+    }
+    core::ForeignKey fk(const char *name, std::uint32_t ref, core::OnDelete action,
+                        bool validated = true) {
+        core::ForeignKey k;
+        k.name = name;
+        k.attnums = {2};
+        k.ref_relid = ref;
+        k.ref_attnums = {1};
+        k.on_delete = action;
+        k.validated = validated;
+        k.ref_schema = "public";
+        k.ref_table = ref == 100 ? "customers" : "other";
+        k.ref_columns = {String("id")};
+        return k;
+    }
+};
+
+TEST_F(ForeignKeyTest, MatchingKeyIsClean) {
+    orders().foreign_keys.push_back(fk("orders_customer_id_fkey", 100, core::OnDelete::SetNull));
+    EXPECT_TRUE(drift().empty());
+}
+
+TEST_F(ForeignKeyTest, MissingKeyIsAddedNotValidThenValidated) {
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "foreign_key_mismatch");
+    EXPECT_EQ(str(rows[0].expected),
+              "FOREIGN KEY (customer_id) REFERENCES public.customers(id) ON DELETE SET NULL");
+    EXPECT_EQ(str(rows[0].actual), "<null>");
+    EXPECT_EQ(fix(rows[0]),
+              "ALTER TABLE public.orders ADD CONSTRAINT orders_customer_id_fkey FOREIGN KEY "
+              "(customer_id) REFERENCES public.customers(id) ON DELETE SET NULL NOT VALID;\n"
+              "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_customer_id_fkey;");
+}
+
+TEST_F(ForeignKeyTest, WrongActionIsReplaced) {
+    orders().foreign_keys.push_back(fk("orders_customer_id_fkey", 100, core::OnDelete::Cascade));
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(str(rows[0].actual),
+              "FOREIGN KEY (customer_id) REFERENCES public.customers(id) ON DELETE CASCADE");
+    EXPECT_EQ(rows[0].repair.size(), 3u);
+    EXPECT_EQ(rows[0].repair[0].sql,
+              "ALTER TABLE public.orders DROP CONSTRAINT orders_customer_id_fkey");
+}
+
+TEST_F(ForeignKeyTest, WrongTargetIsReplaced) {
+    orders().foreign_keys.push_back(fk("fk_other", 300, core::OnDelete::SetNull));
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(str(rows[0].actual),
+              "FOREIGN KEY (customer_id) REFERENCES public.other(id) ON DELETE SET NULL");
+    EXPECT_EQ(rows[0].repair[0].sql, "ALTER TABLE public.orders DROP CONSTRAINT fk_other");
+}
+
+TEST_F(ForeignKeyTest, NotValidKeyIsValidated) {
+    orders().foreign_keys.push_back(fk("k", 100, core::OnDelete::SetNull, false));
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(fix(rows[0]), "ALTER TABLE public.orders VALIDATE CONSTRAINT k;");
+}
+
+TEST_F(ForeignKeyTest, KeyOnNonRelationFieldIsDropped) {
+    entities.back().fields.back().references_entity.reset();
+    orders().foreign_keys.push_back(fk("k", 100, core::OnDelete::SetNull));
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(str(rows[0].expected), "<null>");
+    EXPECT_EQ(fix(rows[0]), "ALTER TABLE public.orders DROP CONSTRAINT k;");
+}
+
+TEST_F(DriftTest, ExtraColumnAndUnmanagedTable) {
+    entity(1, "orders");
+    Table &t = table(100, "orders");
+    column(t, "legacy", kText, true);
+    table(200, "stale_orders");
+    table(300, "elsewhere", "other_schema");  // not a managed schema
+    Table &part = table(400, "orders_2024");
+    part.is_partition = true;
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "extra_column");
+    EXPECT_EQ(str(rows[0].actual), "text NOT NULL");
+    EXPECT_EQ(fix(rows[0]), "<null>");
+    EXPECT_STREQ(core::kind_name(rows[1].kind), "unmanaged_table");
+    EXPECT_EQ(rows[1].object, "public.stale_orders");
+    EXPECT_FALSE(rows[1].entity_id);
+}
+
+TEST_F(DriftTest, InvalidMetadataDoesNotStopTheReport) {
+    Entity &bad = entity(1, "pg_class", "pg_catalog");
+    field(bad, 11, "x", "integer");
+    Entity &e = entity(2, "orders");
+    field(e, 21, "a", "no_such_type");
+    field(e, 22, "b", "integer").default_expr = String("1 +");
+    field(e, 23, "id", "uuid");
+    field(e, 24, "c", "integer");
+    table(100, "orders");
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 6u);
+    EXPECT_EQ(rows[0].object, "pg_catalog.pg_class");
+    EXPECT_EQ(str(rows[0].expected), "pg_catalog");
+    EXPECT_EQ(str(rows[0].actual), "schema \"pg_catalog\" is reserved for the system");
+    EXPECT_EQ(rows[1].object, "public.orders.a");
+    EXPECT_EQ(str(rows[1].actual), "type \"no_such_type\" does not exist");
+    // b: an invalid default, yet its column is still checked (and missing).
+    EXPECT_EQ(rows[2].object, "public.orders.b");
+    EXPECT_STREQ(core::kind_name(rows[2].kind), "invalid_metadata");
+    EXPECT_EQ(str(rows[2].expected), "1 +");
+    EXPECT_EQ(rows[3].object, "public.orders.b");
+    EXPECT_STREQ(core::kind_name(rows[3].kind), "missing_column");
+    EXPECT_EQ(fix(rows[3]), "ALTER TABLE public.orders ADD COLUMN b integer;");
+    EXPECT_EQ(rows[4].object, "public.orders.c");
+    EXPECT_STREQ(core::kind_name(rows[4].kind), "missing_column");
+    EXPECT_EQ(rows[5].object, "public.orders.id");
+    EXPECT_STREQ(core::kind_name(rows[5].kind), "invalid_metadata");
+}
+
+TEST_F(DriftTest, FieldNamedLikePrimaryKeyIsInvalid) {
+    Entity &e = entity(2, "orders");
+    field(e, 23, "id", "uuid");
+    table(100, "orders");
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "invalid_metadata");
+    EXPECT_EQ(rows[0].object, "public.orders.id");
+}
+
+TEST_F(DriftTest, HostileIdentifiersAreQuotedEverywhere) {
+    Entity &e = entity(1, "Order Items", "Sales \"EU\"");
+    catalog.schemas.insert(String("Sales \"EU\""));
+    field(e, 11, "select", "integer").is_unique = true;
+    field(e, 12, "x\"; DROP TABLE t; --", "integer");
+    table(100, "Order Items", "Sales \"EU\"");
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].object, "\"Sales \"\"EU\"\"\".\"Order Items\".\"select\"");
+    EXPECT_EQ(fix(rows[0]),
+              "ALTER TABLE \"Sales \"\"EU\"\"\".\"Order Items\" ADD COLUMN \"select\" integer "
+              "CONSTRAINT \"Order Items_select_key\" UNIQUE;");
+    EXPECT_EQ(fix(rows[1]),
+              "ALTER TABLE \"Sales \"\"EU\"\"\".\"Order Items\" ADD COLUMN "
+              "\"x\"\"; DROP TABLE t; --\" integer;");
+}
+
+TEST_F(DriftTest, FilterByEntityKeepsOnlyItsRows) {
+    Entity &a = entity(1, "a");
+    Entity &b = entity(2, "b");
+    field(a, 11, "x", "integer");
+    field(b, 21, "y", "integer");
+    table(100, "a");
+    table(200, "b");
+    table(300, "stray");
+    auto rows = drift(b.id);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].object, "public.b.y");
+    (void)a;
+}
+
+TEST_F(DriftTest, OrderIsByObjectThenKind) {
+    Entity &e = entity(1, "t");
+    field(e, 11, "b", "integer").is_nullable = false;
+    e.fields.back().is_unique = true;
+    field(e, 12, "a", "integer");
+    Table &t = table(100, "t");
+    column(t, "b", kBigint, false);
+    t.primary_key.clear();
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 5u);
+    std::vector<std::string> got;
+    for (auto &r : rows) got.push_back(std::string(r.object.c_str()) + " " + core::kind_name(r.kind));
+    EXPECT_EQ(got, (std::vector<std::string>{"public.t missing_primary_key", "public.t.a missing_column",
+                                             "public.t.b nullability_mismatch",
+                                             "public.t.b type_mismatch", "public.t.b unique_mismatch"}));
+}
+
+TEST_F(DriftTest, TypesAreResolvedOncePerSpelling) {
+    for (int i = 0; i < 50; ++i) {
+        std::string name = "t" + std::to_string(i);
+        Entity &e = entity(i + 1, name.c_str());
+        field(e, 1000 + i, "a", "integer");
+        field(e, 2000 + i, "b", "text");
+    }
+    drift();
+    EXPECT_EQ(resolver.type_resolutions, 2);
+}
+
+}  // namespace
+}  // namespace selegic::test
