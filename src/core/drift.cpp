@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include "core/no_postgres.hpp"  // must be last
 
 namespace selegic::core {
 
@@ -256,7 +257,11 @@ private:
                 invalid_field(e, f, *f.default_expr, d.error);
             }
         }
-        if (f.references_entity) {
+        if (f.references_entity && p.type != catalog_.uuid_type) {
+            invalid_field(e, f, f.sql_type,
+                          "a relation field must have type uuid, the type of the referenced "
+                          "primary key");
+        } else if (f.references_entity) {
             auto it = by_id_.find(*f.references_entity);
             if (it == by_id_.end()) {
                 invalid_field(e, f, f.references_entity->to_string(),

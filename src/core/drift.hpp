@@ -1,6 +1,5 @@
 // Comparison, classification and repair planning: the heart of selegic_drift().
 #pragma once
-#include "core/no_postgres.hpp"
 
 #include "core/model.hpp"
 

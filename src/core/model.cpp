@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include "core/no_postgres.hpp"  // must be last
 
 namespace selegic::core {
 

@@ -2,7 +2,6 @@
 // a snapshot of the catalog (what is), plus the interface through which the
 // core asks the boundary to resolve metadata text with PostgreSQL's parser.
 #pragma once
-#include "core/no_postgres.hpp"
 
 #include <optional>
 

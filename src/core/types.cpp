@@ -1,4 +1,5 @@
 #include "core/types.hpp"
+#include "core/no_postgres.hpp"  // must be last
 
 namespace selegic::core {
 

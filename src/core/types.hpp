@@ -1,7 +1,6 @@
 // Basic vocabulary of the core: allocator-aware strings and containers, UUIDs
 // and the typed error that carries a SQLSTATE to the boundary.
 #pragma once
-#include "core/no_postgres.hpp"
 
 #include <array>
 #include <cstdint>

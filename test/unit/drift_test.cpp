@@ -405,6 +405,17 @@ TEST_F(ForeignKeyTest, KeyOnNonRelationFieldIsDropped) {
     EXPECT_EQ(fix(rows[0]), "ALTER TABLE public.orders DROP CONSTRAINT k;");
 }
 
+TEST_F(ForeignKeyTest, RelationFieldOfAnotherTypeIsInvalid) {
+    entities.back().fields.back().sql_type = "text";
+    orders().columns.back().type = kText;
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "invalid_metadata");
+    EXPECT_EQ(str(rows[0].expected), "text");
+    EXPECT_EQ(str(rows[0].actual),
+              "a relation field must have type uuid, the type of the referenced primary key");
+}
+
 TEST_F(DriftTest, ExtraColumnAndUnmanagedTable) {
     entity(1, "orders");
     Table &t = table(100, "orders");

@@ -1,0 +1,30 @@
+# PGXS build of the extension: make, make install, make installcheck.
+# The core is compiled into the module here; CMakeLists.txt builds it alone
+# for unit tests and benchmarks.
+EXTENSION = selegic_drift
+MODULE_big = selegic_drift
+DATA = sql/selegic_drift--1.0.sql
+PGFILEDESC = "selegic_drift - Selegic metadata drift detection and repair"
+
+CORE_OBJS = src/core/types.o src/core/model.o src/core/drift.o
+PG_OBJS = src/pg/guard.o src/pg/memory.o src/pg/metadata_reader.o src/pg/catalog_reader.o \
+	src/pg/resolver.o
+ENTRY_OBJS = src/drift_sql.o
+OBJS = $(CORE_OBJS) $(PG_OBJS) $(ENTRY_OBJS)
+
+# One regression file per concern; see sql/*.sql.
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/selegic_drift--%,$(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --load-extension=selegic_drift
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-register -Isrc
+SHLIB_LINK = -lboost_container -lstdc++
+
+# No JIT bitcode for C++ sources: it needs a clang matching the server's LLVM,
+# and nothing here is worth inlining into JIT-compiled expressions. Set before
+# PGXS is read, since it decides its rules as it is read.
+override with_llvm = no
+
+include $(PGXS)

@@ -1,0 +1,56 @@
+// SQL entry point: selegic_drift(entity_id uuid DEFAULT NULL).
+#include "core/drift.hpp"
+#include "pg/catalog_reader.hpp"
+#include "pg/guard.hpp"
+#include "pg/memory.hpp"
+#include "pg/metadata_reader.hpp"
+#include "pg/resolver.hpp"
+#include "pg/sql_values.hpp"
+
+extern "C" {
+PG_MODULE_MAGIC;
+PG_FUNCTION_INFO_V1(selegic_drift);
+}
+
+namespace selegic {
+namespace {
+
+Datum drift(FunctionCallInfo fcinfo) {
+    pg::CallMemory memory("selegic_drift");
+    std::optional<core::Uuid> only;
+    if (!PG_ARGISNULL(0)) only = pg::uuid_from_datum(PG_GETARG_DATUM(0));
+
+    core::Vector<core::Entity> entities =
+        only ? pg::read_entity(*only) : pg::read_all_entities();
+    pg::DefaultInterner defaults;
+    pg::PgResolver resolver(defaults);
+    core::Catalog catalog = pg::read_catalog(entities, !only, defaults);
+    core::DriftOptions options;
+    options.only_entity = only;
+    core::Vector<core::DriftRow> rows = core::compute_drift(entities, catalog, resolver, options);
+
+    pg::guard([&] {
+        InitMaterializedSRF(fcinfo, 0);
+        auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+        for (const core::DriftRow &row : rows) {
+            Datum values[7];
+            bool nulls[7];
+            pg::set_text(values[0], nulls[0], core::String(core::kind_name(row.kind)));
+            pg::set_uuid(values[1], nulls[1], row.entity_id);
+            pg::set_uuid(values[2], nulls[2], row.field_id);
+            pg::set_text(values[3], nulls[3], row.object);
+            pg::set_text(values[4], nulls[4], row.expected);
+            pg::set_text(values[5], nulls[5], row.actual);
+            pg::set_text(values[6], nulls[6], row.fix_text());
+            tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+        }
+    });
+    return (Datum)0;
+}
+
+}  // namespace
+}  // namespace selegic
+
+extern "C" Datum selegic_drift(PG_FUNCTION_ARGS) {
+    return selegic::pg::barrier([&] { return selegic::drift(fcinfo); });
+}

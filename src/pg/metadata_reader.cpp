@@ -1,0 +1,200 @@
+#include "pg/metadata_reader.hpp"
+
+#include <algorithm>
+
+#include "pg/guard.hpp"
+#include "pg/sql_values.hpp"
+
+namespace selegic::pg {
+
+namespace {
+
+using core::String;
+
+constexpr const char *kSchema = "selegic";
+
+Oid metadata_relid(Oid nsp, const char *name) {
+    Oid relid = get_relname_relid(name, nsp);
+    if (!OidIsValid(relid))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("relation \"%s.%s\" does not exist", kSchema, name),
+                        errhint("Reinstall the extension: DROP EXTENSION selegic_drift; "
+                                "CREATE EXTENSION selegic_drift;")));
+    return relid;
+}
+
+AttrNumber attnum_of(TupleDesc desc, const char *name) {
+    for (int i = 0; i < desc->natts; ++i) {
+        Form_pg_attribute a = TupleDescAttr(desc, i);
+        if (!a->attisdropped && strcmp(NameStr(a->attname), name) == 0) return a->attnum;
+    }
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                    errmsg("column \"%s\" of selegic metadata does not exist", name)));
+    return InvalidAttrNumber;
+}
+
+String to_text(Datum d) {
+    text *t = DatumGetTextPP(d);
+    String s(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+    if (reinterpret_cast<Pointer>(t) != DatumGetPointer(d)) pfree(t);
+    return s;
+}
+
+String to_name(Datum d) { return String(NameStr(*DatumGetName(d))); }
+
+Snapshot statement_snapshot() {
+    return ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
+}
+
+// Column positions, looked up by name so the reader follows the table's shape.
+struct EntityCols {
+    AttrNumber id, schema_name, table_name, primary_key;
+    explicit EntityCols(TupleDesc d)
+        : id(attnum_of(d, "id")),
+          schema_name(attnum_of(d, "schema_name")),
+          table_name(attnum_of(d, "table_name")),
+          primary_key(attnum_of(d, "primary_key")) {}
+};
+
+struct FieldCols {
+    AttrNumber id, entity_id, column_name, sql_type, is_nullable, default_expr, is_unique,
+        references_entity, on_delete;
+    explicit FieldCols(TupleDesc d)
+        : id(attnum_of(d, "id")),
+          entity_id(attnum_of(d, "entity_id")),
+          column_name(attnum_of(d, "column_name")),
+          sql_type(attnum_of(d, "sql_type")),
+          is_nullable(attnum_of(d, "is_nullable")),
+          default_expr(attnum_of(d, "default_expr")),
+          is_unique(attnum_of(d, "is_unique")),
+          references_entity(attnum_of(d, "references_entity")),
+          on_delete(attnum_of(d, "on_delete")) {}
+};
+
+core::Entity entity_from(HeapTuple tup, TupleDesc desc, const EntityCols &c) {
+    bool isnull;
+    core::Entity e;
+    e.id = uuid_from_datum(heap_getattr(tup, c.id, desc, &isnull));
+    e.schema_name = to_name(heap_getattr(tup, c.schema_name, desc, &isnull));
+    e.table_name = to_name(heap_getattr(tup, c.table_name, desc, &isnull));
+    e.primary_key = to_name(heap_getattr(tup, c.primary_key, desc, &isnull));
+    return e;
+}
+
+// Returns the entity id the field belongs to.
+core::Uuid field_from(HeapTuple tup, TupleDesc desc, const FieldCols &c, core::Field &f) {
+    bool isnull;
+    f.id = uuid_from_datum(heap_getattr(tup, c.id, desc, &isnull));
+    f.column_name = to_name(heap_getattr(tup, c.column_name, desc, &isnull));
+    f.sql_type = to_text(heap_getattr(tup, c.sql_type, desc, &isnull));
+    f.is_nullable = DatumGetBool(heap_getattr(tup, c.is_nullable, desc, &isnull));
+    Datum d = heap_getattr(tup, c.default_expr, desc, &isnull);
+    if (!isnull) f.default_expr = to_text(d);
+    f.is_unique = DatumGetBool(heap_getattr(tup, c.is_unique, desc, &isnull));
+    d = heap_getattr(tup, c.references_entity, desc, &isnull);
+    if (!isnull) f.references_entity = uuid_from_datum(d);
+    f.on_delete = to_text(heap_getattr(tup, c.on_delete, desc, &isnull));
+    return uuid_from_datum(heap_getattr(tup, c.entity_id, desc, &isnull));
+}
+
+// Scans rel (through index, for rows whose uuid column key_column equals
+// key, when key is given) and calls visit(tuple) for each visible row.
+template <class Visit>
+void scan(Relation rel, Oid index, AttrNumber key_column, const core::Uuid *key, Visit visit) {
+    ScanKeyData skey;
+    pg_uuid_t value;
+    if (key) {
+        memcpy(value.data, key->bytes.data(), UUID_LEN);
+        // A heap column number: systable_beginscan maps it to the index's.
+        ScanKeyInit(&skey, key_column, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(&value));
+    }
+    SysScanDesc sd = systable_beginscan(rel, index, key != nullptr, statement_snapshot(),
+                                        key ? 1 : 0, key ? &skey : nullptr);
+    HeapTuple tup;
+    while (HeapTupleIsValid(tup = systable_getnext(sd))) visit(tup);
+    systable_endscan(sd);
+}
+
+struct MetadataRels {
+    Relation entity;
+    Relation field;
+    Oid entity_pkey;
+    Oid field_by_entity;
+    MetadataRels() {
+        Oid nsp = get_namespace_oid(kSchema, false);
+        entity = table_open(metadata_relid(nsp, "entity"), AccessShareLock);
+        field = table_open(metadata_relid(nsp, "field"), AccessShareLock);
+        entity_pkey = metadata_relid(nsp, "entity_pkey");
+        field_by_entity = metadata_relid(nsp, "field_entity_id_slug_key");
+    }
+    void close() {
+        table_close(field, AccessShareLock);
+        table_close(entity, AccessShareLock);
+    }
+};
+
+}  // namespace
+
+core::Vector<core::Entity> read_all_entities() {
+    core::Vector<core::Entity> entities;
+    guard([&] {
+        MetadataRels rels;
+        EntityCols ec(RelationGetDescr(rels.entity));
+        FieldCols fc(RelationGetDescr(rels.field));
+        scan(rels.entity, InvalidOid, 0, nullptr, [&](HeapTuple t) {
+            entities.push_back(entity_from(t, RelationGetDescr(rels.entity), ec));
+        });
+        std::sort(entities.begin(), entities.end(),
+                  [](const core::Entity &a, const core::Entity &b) { return a.id < b.id; });
+        scan(rels.field, InvalidOid, 0, nullptr, [&](HeapTuple t) {
+            core::Field f;
+            core::Uuid owner = field_from(t, RelationGetDescr(rels.field), fc, f);
+            auto it = std::lower_bound(
+                entities.begin(), entities.end(), owner,
+                [](const core::Entity &e, const core::Uuid &id) { return e.id < id; });
+            if (it != entities.end() && it->id == owner) it->fields.push_back(std::move(f));
+        });
+        rels.close();
+    });
+    return entities;
+}
+
+core::Vector<core::Entity> read_entity(const core::Uuid &id) {
+    core::Vector<core::Entity> entities;
+    guard([&] {
+        MetadataRels rels;
+        EntityCols ec(RelationGetDescr(rels.entity));
+        FieldCols fc(RelationGetDescr(rels.field));
+        auto read_one = [&](const core::Uuid &key) {
+            bool found = false;
+            scan(rels.entity, rels.entity_pkey, ec.id, &key, [&](HeapTuple t) {
+                entities.push_back(entity_from(t, RelationGetDescr(rels.entity), ec));
+                found = true;
+            });
+            return found;
+        };
+        if (read_one(id)) {
+            scan(rels.field, rels.field_by_entity, fc.entity_id, &id, [&](HeapTuple t) {
+                core::Field f;
+                field_from(t, RelationGetDescr(rels.field), fc, f);
+                entities.front().fields.push_back(std::move(f));
+            });
+            // Targets of relation fields: needed to know what their keys should reference.
+            core::FlatSet<core::Uuid> targets;
+            for (const core::Field &f : entities.front().fields)
+                if (f.references_entity && *f.references_entity != id)
+                    targets.insert(*f.references_entity);
+            for (const core::Uuid &t : targets)
+                if (read_one(t)) entities.back().checked = false;
+        }
+        rels.close();
+    });
+    if (entities.empty())
+        throw core::Error(core::sqlstate::undefined_object,
+                          "selegic entity \"" + std::string(id.to_string().c_str()) +
+                              "\" does not exist",
+                          {}, "Entity ids are the id column of selegic.entity.");
+    return entities;
+}
+
+}  // namespace selegic::pg

@@ -1,0 +1,18 @@
+// Reads the replicated Selegic metadata (selegic.entity, selegic.field) straight
+// from the heap or through their indexes, in the statement's snapshot.
+#pragma once
+
+#include <optional>
+
+#include "core/model.hpp"
+
+namespace selegic::pg {
+
+// Every entity with its fields.
+core::Vector<core::Entity> read_all_entities();
+
+// One entity with its fields, plus (unchecked, without fields) the entities its
+// relation fields reference. Throws 42704 when the entity does not exist.
+core::Vector<core::Entity> read_entity(const core::Uuid &id);
+
+}  // namespace selegic::pg
