@@ -84,6 +84,22 @@ String shape_of(Node *tree) {
     return out;
 }
 
+// CURRENT_TIMESTAMP and transaction_timestamp() are now() by other names;
+// make them one tree so a default written either way compares equal.
+Node *canonical_time(Node *node, void *context) {
+    if (!node) return nullptr;
+    bool is_now = (IsA(node, SQLValueFunction) &&
+                   castNode(SQLValueFunction, node)->op == SVFOP_CURRENT_TIMESTAMP) ||
+                  (IsA(node, FuncExpr) && castNode(FuncExpr, node)->funcid == F_TRANSACTION_TIMESTAMP);
+    if (is_now)
+        return reinterpret_cast<Node *>(
+            makeFuncExpr(F_NOW, TIMESTAMPTZOID, NIL, InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL));
+    // PostgreSQL 15 declares the walker type without parameters.
+    using AnyFn = void (*)();  // the generic function pointer type: casts through it are allowed
+    return expression_tree_mutator(
+        node, reinterpret_cast<Node *(*)()>(reinterpret_cast<AnyFn>(canonical_time)), context);
+}
+
 String error_text(const PgError &e) {
     String s(e.what());
     FreeErrorData(e.data());
@@ -96,6 +112,7 @@ String error_text(const PgError &e) {
 
 int DefaultInterner::intern(Node *folded) {
     if (IsA(folded, Const) && castNode(Const, folded)->constisnull) return 0;
+    folded = canonical_time(folded, nullptr);
     String shape = shape_of(folded);
     auto it = by_shape_.find(shape);
     if (it != by_shape_.end()) return it->second;

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Every test, from a fresh Debian 12 machine: installs what it needs, builds
+# and installs the extension, runs the core's unit tests, starts a throwaway
+# cluster and runs the regression suite against it. Run as root (or with sudo).
+#   bash test/run_all.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+PACKAGES="postgresql-15 postgresql-server-dev-15 libboost-container-dev libgtest-dev
+libbenchmark-dev cmake g++ make"
+missing=$(for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+if [ -n "$missing" ]; then
+    echo "== installing: $(echo $missing)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq $missing >/dev/null || {
+        echo "FAILED: could not install $(echo $missing)"; exit 1; }
+fi
+export PATH="/usr/lib/postgresql/15/bin:$PATH"
+
+declare -a names results
+record() { names+=("$1"); results+=("$2"); }
+
+echo "== build and install the extension"
+if make -s clean >/dev/null && make -s >/tmp/selegic_build.log 2>&1 && make -s install >>/tmp/selegic_build.log 2>&1; then
+    record "build+install" pass
+else
+    cat /tmp/selegic_build.log; record "build+install" FAIL
+    echo "0 passed, 1 failed"; exit 1
+fi
+
+echo "== core unit tests (GoogleTest)"
+if cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+    cmake --build build -j2 >/tmp/selegic_cmake.log 2>&1 &&
+    (cd build && ctest --output-on-failure); then
+    record "unit" pass
+else
+    tail -n 40 /tmp/selegic_cmake.log; record "unit" FAIL
+fi
+
+CLUSTER=$(mktemp -d /tmp/selegic_test.XXXXXX)
+cleanup() { "$ROOT/test/pg_cluster.sh" stop "$CLUSTER"; rm -rf "$CLUSTER"; }
+trap cleanup EXIT
+eval "$("$ROOT/test/pg_cluster.sh" start "$CLUSTER" 5498)"
+
+echo "== regression tests (pg_regress)"
+if make -s installcheck; then
+    record "regress" pass
+else
+    [ -f regression.diffs ] && head -n 200 regression.diffs
+    record "regress" FAIL
+fi
+
+echo
+echo "== summary"
+pass=0 fail=0
+for i in "${!names[@]}"; do
+    printf '  %-16s %s\n' "${names[$i]}" "${results[$i]}"
+    if [ "${results[$i]}" = pass ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
