@@ -12,6 +12,10 @@ PG_OBJS = src/pg/guard.o src/pg/memory.o src/pg/metadata_reader.o src/pg/catalog
 ENTRY_OBJS = src/drift_sql.o
 OBJS = $(CORE_OBJS) $(PG_OBJS) $(ENTRY_OBJS)
 
+# The install script is assembled from its parts, one per feature.
+INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
+EXTRA_CLEAN = sql/selegic_drift--1.0.sql
+
 # One regression file per concern; see sql/*.sql.
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/selegic_drift--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=selegic_drift
@@ -28,3 +32,7 @@ SHLIB_LINK = -lboost_container -lstdc++
 override with_llvm = no
 
 include $(PGXS)
+
+all: sql/selegic_drift--1.0.sql
+sql/selegic_drift--1.0.sql: $(INSTALL_PARTS)
+	cat $^ > $@

@@ -1,5 +1,4 @@
--- selegic_drift 1.0: metadata tables and the drift report.
-\echo Use "CREATE EXTENSION selegic_drift" to load this file. \quit
+-- The schema and the replicated metadata tables.
 
 CREATE SCHEMA selegic;
 COMMENT ON SCHEMA selegic IS 'Replicated Selegic metadata and the drift log';
@@ -42,12 +41,3 @@ SELECT pg_catalog.pg_extension_config_dump('selegic.field', '');
 -- Metadata is written by the API (or by replication); everyone else may read it.
 GRANT USAGE ON SCHEMA selegic TO PUBLIC;
 GRANT SELECT ON selegic.entity, selegic.field TO PUBLIC;
-
-CREATE FUNCTION selegic_drift(entity_id uuid DEFAULT NULL)
-RETURNS TABLE(kind text, entity_id uuid, field_id uuid, object text,
-              expected text, actual text, fix text)
-AS 'MODULE_PATHNAME', 'selegic_drift'
-LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL RESTRICTED
-SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION selegic_drift(uuid) IS
-    'Differences between the Selegic metadata and the catalog, one row each, with the SQL that repairs them';

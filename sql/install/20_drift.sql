@@ -1,0 +1,9 @@
+-- The drift report. PARALLEL UNSAFE: it resolves metadata in subtransactions.
+CREATE FUNCTION selegic_drift(entity_id uuid DEFAULT NULL)
+RETURNS TABLE(kind text, entity_id uuid, field_id uuid, object text,
+              expected text, actual text, fix text)
+AS 'MODULE_PATHNAME', 'selegic_drift'
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION selegic_drift(uuid) IS
+    'Differences between the Selegic metadata and the catalog, one row each, with the SQL that repairs them';
