@@ -8,8 +8,8 @@ PGFILEDESC = "selegic_drift - Selegic metadata drift detection and repair"
 
 CORE_OBJS = src/core/types.o src/core/model.o src/core/drift.o
 PG_OBJS = src/pg/guard.o src/pg/memory.o src/pg/metadata_reader.o src/pg/catalog_reader.o \
-	src/pg/resolver.o
-ENTRY_OBJS = src/drift_sql.o
+	src/pg/resolver.o src/pg/repair_executor.o
+ENTRY_OBJS = src/module.o src/drift_sql.o src/resync_sql.o
 OBJS = $(CORE_OBJS) $(PG_OBJS) $(ENTRY_OBJS)
 
 # The install script is assembled from its parts, one per feature.
@@ -30,6 +30,9 @@ SHLIB_LINK = -lboost_container -lstdc++
 # and nothing here is worth inlining into JIT-compiled expressions. Set before
 # PGXS is read, since it decides its rules as it is read.
 override with_llvm = no
+# Rebuild objects when a header they include changes (the core's structs are
+# shared with the boundary; a stale object is an ODR violation, not a warning).
+override autodepend = yes
 
 include $(PGXS)
 

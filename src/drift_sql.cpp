@@ -8,7 +8,6 @@
 #include "pg/sql_values.hpp"
 
 extern "C" {
-PG_MODULE_MAGIC;
 PG_FUNCTION_INFO_V1(selegic_drift);
 }
 

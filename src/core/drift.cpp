@@ -123,6 +123,71 @@ private:
         return s;
     }
 
+    Statement statement(Phase phase, const Entity &e, String sql,
+                        std::optional<Precheck> check = std::nullopt) {
+        return Statement{phase, std::move(sql), qualified(e), std::move(check)};
+    }
+
+    // "1 row of T <one>" / "%n rows of T <many>", counted by count_sql.
+    Precheck rows_check(const Entity &e, String count_sql, std::string_view one,
+                        std::string_view many, std::string_view hint) {
+        Precheck c;
+        c.count_sql = std::move(count_sql);
+        c.rows_one = "1 row of " + qualified(e) + " " + to_string(one);
+        c.rows_many = "%n rows of " + qualified(e) + " " + to_string(many);
+        c.hint = to_string(hint);
+        return c;
+    }
+
+    Precheck null_check(const Entity &e, const String &column_sql) {
+        return rows_check(e,
+                          "SELECT count(*) FROM " + qualified(e) + " WHERE " + column_sql + " IS NULL",
+                          "has NULL in " + column_sql, "have NULL in " + column_sql,
+                          "Fill in the missing values, or make the field nullable in the metadata.");
+    }
+
+    Precheck duplicate_check(const Entity &e, const String &column_sql) {
+        return rows_check(
+            e,
+            "SELECT coalesce(sum(n), 0)::bigint FROM (SELECT count(*) AS n FROM " + qualified(e) +
+                " WHERE " + column_sql + " IS NOT NULL GROUP BY " + column_sql +
+                " HAVING count(*) > 1) AS duplicates",
+            "has a duplicate value in " + column_sql, "have duplicate values in " + column_sql,
+            "Remove the duplicates, or make the field non-unique in the metadata.");
+    }
+
+    // Values that would not survive the type change. Between types, a value
+    // that does not convert; within one type (a new typmod), also a value
+    // that would come out different: a longer string cut short, a number
+    // rounded. PostgreSQL would do the latter silently, so it is refused.
+    Precheck cast_check(const Entity &e, const String &column, TypeKey from, TypeKey to) {
+        String column_sql = r_.quote_ident(column);
+        String type_sql = r_.type_sql(to);
+        bool exact = from.oid == to.oid;
+        Precheck c = rows_check(
+            e,
+            "SELECT selegic.uncastable_rows(" + r_.quote_literal(qualified(e)) + ", " +
+                r_.quote_literal(column) + ", " + r_.quote_literal(type_sql) +
+                (exact ? ", true)" : ", false)"),
+            "has a value in " + column_sql + " that does not convert to " + type_sql +
+                (exact ? " unchanged" : ""),
+            "have values in " + column_sql + " that do not convert to " + type_sql +
+                (exact ? " unchanged" : ""),
+            "Correct those values, or change the field's sql_type in the metadata.");
+        c.enforce = exact;
+        return c;
+    }
+
+    // ALTER COLUMN ... TYPE: a new typmod of the same type needs no USING
+    // (PostgreSQL applies the typmod as on INSERT); another type converts
+    // with an explicit cast, which fails on values that do not convert.
+    String type_change(const String &column_sql, TypeKey from, TypeKey to) {
+        String type_sql = r_.type_sql(to);
+        String s = "ALTER COLUMN " + column_sql + " TYPE " + type_sql;
+        if (from.oid != to.oid) s += " USING " + column_sql + "::" + type_sql;
+        return s;
+    }
+
     DriftRow &add_row(Kind kind, const Entity &e, const Field *f, String object) {
         DriftRow row{kind, e.id, std::nullopt, std::move(object), {}, {}, {}};
         if (f) row.field_id = f->id;
@@ -342,11 +407,25 @@ private:
         add += ' ';
         add += expected_fkey(p);
         add += " NOT VALID";
-        out.push_back({Phase::ForeignKey, std::move(add)});
+        out.push_back(statement(Phase::ForeignKey, e, std::move(add)));
         String validate = alter_table(e);
         validate += "VALIDATE CONSTRAINT ";
         validate += name;
-        out.push_back({Phase::ForeignKey, std::move(validate)});
+        out.push_back(statement(Phase::ForeignKey, e, std::move(validate), dangling_check(e, p)));
+    }
+
+    Precheck dangling_check(const Entity &e, const FieldPlan &p) {
+        String column_sql = r_.quote_ident(p.field->column_name);
+        String target = qualified(*p.target);
+        return rows_check(
+            e,
+            "SELECT count(*) FROM " + qualified(e) + " AS c WHERE c." + column_sql +
+                " IS NOT NULL AND NOT EXISTS (SELECT FROM " + target + " AS p WHERE p." +
+                r_.quote_ident(p.target->primary_key) + " = c." + column_sql + ")",
+            "references no row of " + target + " in " + column_sql,
+            "reference no row of " + target + " in " + column_sql,
+            "Clear or correct the dangling references, or change the field's relation in the "
+            "metadata.");
     }
 
     // "integer NOT NULL DEFAULT 0 UNIQUE REFERENCES ...": the column as the
@@ -367,7 +446,7 @@ private:
         if (catalog_.schemas.find(e.schema_name) == catalog_.schemas.end()) {
             String s("CREATE SCHEMA IF NOT EXISTS ");
             s += r_.quote_ident(e.schema_name);
-            row.repair.push_back({Phase::Schema, std::move(s)});
+            row.repair.push_back(statement(Phase::Schema, e, std::move(s)));
         }
         // Columns in name order, so the statement is the same run after run.
         Vector<const FieldPlan *> ordered;
@@ -388,7 +467,7 @@ private:
             create += field_definition(e, *p, true);
         }
         create += ')';
-        row.repair.push_back({Phase::Table, std::move(create)});
+        row.repair.push_back(statement(Phase::Table, e, std::move(create)));
         for (const FieldPlan *p : ordered)
             if (p->target) add_fkey_statements(e, *p, row.repair);
     }
@@ -414,7 +493,16 @@ private:
         add += r_.quote_ident(p.field->column_name);
         add += ' ';
         add += field_definition(e, p, true);
-        row.repair.push_back({Phase::Column, std::move(add)});
+        std::optional<Precheck> check;
+        if (!p.field->is_nullable && p.default_id == 0)
+            check = rows_check(e, "SELECT count(*) FROM " + qualified(e),
+                               "exists, and the new NOT NULL column " +
+                                   r_.quote_ident(p.field->column_name) + " has no default",
+                               "exist, and the new NOT NULL column " +
+                                   r_.quote_ident(p.field->column_name) + " has no default",
+                               "Give the field a default, or add it as nullable, fill it in, "
+                               "then make it NOT NULL.");
+        row.repair.push_back(statement(Phase::Column, e, std::move(add), std::move(check)));
         if (p.target) add_fkey_statements(e, p, row.repair);
     }
 
@@ -427,10 +515,17 @@ private:
             String type_sql = r_.type_sql(p.type);
             row.expected = type_sql;
             row.actual = r_.type_sql(col.type);
+            // A default that cannot follow the new type would stop ALTER TYPE:
+            // take it off first and put the metadata's default back after.
+            // (A new typmod of the same type always carries the default.)
+            bool move_default = col.default_id != 0 && p.default_ok && col.type.oid != p.type.oid;
             String s = alter_table(e);
-            s += "ALTER COLUMN " + column_sql + " TYPE " + type_sql + " USING " + column_sql +
-                 "::" + type_sql;
-            row.repair.push_back({Phase::ColumnType, std::move(s)});
+            if (move_default) s += "ALTER COLUMN " + column_sql + " DROP DEFAULT, ";
+            s += type_change(column_sql, col.type, p.type);
+            if (move_default && p.default_id)
+                s += ", ALTER COLUMN " + column_sql + " SET DEFAULT " + r_.default_sql(p.default_id);
+            row.repair.push_back(statement(Phase::ColumnType, e, std::move(s),
+                                           cast_check(e, f.column_name, col.type, p.type)));
         }
 
         bool want_not_null = !f.is_nullable;
@@ -441,7 +536,9 @@ private:
             row.actual = String(col.not_null ? "NOT NULL" : "NULL");
             String s = alter_table(e);
             s += "ALTER COLUMN " + column_sql + (want_not_null ? " SET NOT NULL" : " DROP NOT NULL");
-            row.repair.push_back({Phase::ColumnNullability, std::move(s)});
+            std::optional<Precheck> check;
+            if (want_not_null) check = null_check(e, column_sql);
+            row.repair.push_back(statement(Phase::ColumnNullability, e, std::move(s), std::move(check)));
         }
 
         if (p.default_ok) {
@@ -465,7 +562,7 @@ private:
                 } else {
                     s += " DROP DEFAULT";
                 }
-                row.repair.push_back({Phase::ColumnDefault, std::move(s)});
+                row.repair.push_back(statement(Phase::ColumnDefault, e, std::move(s)));
             }
         }
 
@@ -486,7 +583,7 @@ private:
             row.expected = "UNIQUE (" + column_sql + ")";
             String s = alter_table(e);
             s += "ADD CONSTRAINT " + r_.quote_ident(unique_name(e, f)) + " UNIQUE (" + column_sql + ")";
-            row.repair.push_back({Phase::Constraint, std::move(s)});
+            row.repair.push_back(statement(Phase::Constraint, e, std::move(s), duplicate_check(e, column_sql)));
             return;
         }
         String actual;
@@ -500,7 +597,7 @@ private:
                 actual += "UNIQUE INDEX " + r_.quote_ident(u->name) + " (" + column_sql + ")";
                 s = "DROP INDEX " + qualified(e.schema_name, u->name);
             }
-            row.repair.push_back({Phase::Constraint, std::move(s)});
+            row.repair.push_back(statement(Phase::Constraint, e, std::move(s)));
         }
         row.actual = std::move(actual);
     }
@@ -542,12 +639,12 @@ private:
         for (const ForeignKey *fk : keys) {
             if (fk == match) continue;
             String s = alter_table(e) + "DROP CONSTRAINT " + r_.quote_ident(fk->name);
-            row.repair.push_back({Phase::ForeignKey, std::move(s)});
+            row.repair.push_back(statement(Phase::ForeignKey, e, std::move(s)));
         }
         if (match) {
             if (!match->validated) {
                 String s = alter_table(e) + "VALIDATE CONSTRAINT " + r_.quote_ident(match->name);
-                row.repair.push_back({Phase::ForeignKey, std::move(s)});
+                row.repair.push_back(statement(Phase::ForeignKey, e, std::move(s), dangling_check(e, p)));
             }
         } else if (p.target) {
             add_fkey_statements(e, p, row.repair);
@@ -565,9 +662,9 @@ private:
             String uuid_sql = r_.type_sql(catalog_.uuid_type);
             row.expected = uuid_sql;
             row.actual = r_.type_sql(pk->type);
-            String s = alter_table(e);
-            s += "ALTER COLUMN " + pk_sql + " TYPE " + uuid_sql + " USING " + pk_sql + "::" + uuid_sql;
-            row.repair.push_back({Phase::ColumnType, std::move(s)});
+            String s = alter_table(e) + type_change(pk_sql, pk->type, catalog_.uuid_type);
+            row.repair.push_back(statement(Phase::ColumnType, e, std::move(s),
+                                           cast_check(e, e.primary_key, pk->type, catalog_.uuid_type)));
         }
         if (pk && t.primary_key.size() == 1 && t.primary_key[0] == pk->attnum) return;
 
@@ -586,11 +683,20 @@ private:
             return;
         }
         String s = alter_table(e);
-        if (pk)
+        std::optional<Precheck> check;
+        if (pk) {
             s += "ADD PRIMARY KEY (" + pk_sql + ")";
-        else  // existing rows get fresh keys, as Selegic would give new records
+            check = rows_check(e,
+                               "SELECT count(*) FROM " + qualified(e) + " WHERE " + pk_sql +
+                                   " IS NULL OR " + pk_sql + " IN (SELECT " + pk_sql + " FROM " +
+                                   qualified(e) + " GROUP BY " + pk_sql + " HAVING count(*) > 1)",
+                               "has a NULL or duplicate " + pk_sql,
+                               "have a NULL or duplicate " + pk_sql,
+                               "Give every row a distinct key before the primary key is added.");
+        } else {  // existing rows get fresh keys, as Selegic would give new records
             s += "ADD COLUMN " + pk_sql + " uuid DEFAULT gen_random_uuid() PRIMARY KEY";
-        row.repair.push_back({Phase::Constraint, std::move(s)});
+        }
+        row.repair.push_back(statement(Phase::Constraint, e, std::move(s), std::move(check)));
     }
 
     void report_unmanaged_tables() {
@@ -631,6 +737,16 @@ private:
 };
 
 }  // namespace
+
+Vector<Statement> plan_repair(const Vector<DriftRow> &rows) {
+    Vector<Statement> out;
+    for (const DriftRow &row : rows)
+        for (const Statement &s : row.repair) out.push_back(s);
+    std::stable_sort(out.begin(), out.end(), [](const Statement &a, const Statement &b) {
+        return static_cast<int>(a.phase) < static_cast<int>(b.phase);
+    });
+    return out;
+}
 
 Vector<DriftRow> compute_drift(const Vector<Entity> &entities, const Catalog &catalog,
                                Resolver &resolver, const DriftOptions &options) {

@@ -36,9 +36,23 @@ enum class Phase {
     ForeignKey,
 };
 
+// A query counting the rows that would make a repair statement fail, and how
+// to say so: the dry run prints it, a failed repair puts it in the DETAIL.
+struct Precheck {
+    String count_sql;  // returns one bigint
+    String rows_one;   // "1 row of public.orders has NULL in amount"
+    String rows_many;  // "%n rows of public.orders have NULL in amount"
+    String hint;
+    // Refuse the statement, before anything runs, when rows are counted: it
+    // would not fail but would change their values (a narrowing typmod).
+    bool enforce = false;
+};
+
 struct Statement {
     Phase phase;
-    String sql;  // one statement, without the trailing semicolon
+    String sql;                      // one statement, without the trailing semicolon
+    String table;                    // the table it changes, quoted, for messages
+    std::optional<Precheck> check;  // set where existing rows can make it fail
 };
 
 struct DriftRow {
@@ -63,6 +77,12 @@ struct DriftOptions {
 // kind. Never throws for bad metadata: that becomes invalid_metadata rows.
 Vector<DriftRow> compute_drift(const Vector<Entity> &entities, const Catalog &catalog,
                                Resolver &resolver, const DriftOptions &options = {});
+
+// The statements that repair these rows, in the order they must run: schemas,
+// tables, columns, column changes, constraints, then foreign keys, each phase
+// in row order. The fix column of each row and a repair of many rows come
+// from the same statements.
+Vector<Statement> plan_repair(const Vector<DriftRow> &rows);
 
 // Schemas that can never hold an entity's table.
 bool is_forbidden_schema(std::string_view schema);

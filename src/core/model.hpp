@@ -150,6 +150,7 @@ public:
     virtual String type_sql(TypeKey type) = 0;  // format_type, qualified where needed
     virtual String default_sql(int default_id) = 0;
     virtual String quote_ident(std::string_view ident) = 0;
+    virtual String quote_literal(std::string_view literal) = 0;
     // PostgreSQL's own naming of a constraint (table_column_label, truncated).
     virtual String object_name(std::string_view table, std::string_view column,
                                std::string_view label) = 0;

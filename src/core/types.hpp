@@ -65,6 +65,7 @@ inline constexpr const char *undefined_object = "42704";
 inline constexpr const char *invalid_parameter_value = "22023";
 inline constexpr const char *invalid_text_representation = "22P02";
 inline constexpr const char *internal_error = "XX000";
+inline constexpr const char *data_exception = "22000";
 }  // namespace sqlstate
 
 }  // namespace selegic::core

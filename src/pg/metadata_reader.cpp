@@ -119,12 +119,14 @@ struct MetadataRels {
     Relation entity;
     Relation field;
     Oid entity_pkey;
+    Oid field_pkey;
     Oid field_by_entity;
     MetadataRels() {
         Oid nsp = get_namespace_oid(kSchema, false);
         entity = table_open(metadata_relid(nsp, "entity"), AccessShareLock);
         field = table_open(metadata_relid(nsp, "field"), AccessShareLock);
         entity_pkey = metadata_relid(nsp, "entity_pkey");
+        field_pkey = metadata_relid(nsp, "field_pkey");
         field_by_entity = metadata_relid(nsp, "field_entity_id_slug_key");
     }
     void close() {
@@ -195,6 +197,25 @@ core::Vector<core::Entity> read_entity(const core::Uuid &id) {
                               "\" does not exist",
                           {}, "Entity ids are the id column of selegic.entity.");
     return entities;
+}
+
+core::Uuid read_field_entity(const core::Uuid &field_id) {
+    std::optional<core::Uuid> entity;
+    guard([&] {
+        MetadataRels rels;
+        FieldCols fc(RelationGetDescr(rels.field));
+        scan(rels.field, rels.field_pkey, fc.id, &field_id, [&](HeapTuple t) {
+            core::Field f;
+            entity = field_from(t, RelationGetDescr(rels.field), fc, f);
+        });
+        rels.close();
+    });
+    if (!entity)
+        throw core::Error(core::sqlstate::undefined_object,
+                          "selegic field \"" + std::string(field_id.to_string().c_str()) +
+                              "\" does not exist",
+                          {}, "Field ids are the id column of selegic.field.");
+    return *entity;
 }
 
 }  // namespace selegic::pg

@@ -15,4 +15,7 @@ core::Vector<core::Entity> read_all_entities();
 // relation fields reference. Throws 42704 when the entity does not exist.
 core::Vector<core::Entity> read_entity(const core::Uuid &id);
 
+// The entity a field belongs to. Throws 42704 when the field does not exist.
+core::Uuid read_field_entity(const core::Uuid &field_id);
+
 }  // namespace selegic::pg

@@ -255,6 +255,16 @@ String PgResolver::quote_ident(std::string_view ident) {
     });
 }
 
+String PgResolver::quote_literal(std::string_view literal) {
+    String in(literal.data(), literal.size());
+    return guard([&] {
+        char *quoted = quote_literal_cstr(in.c_str());
+        String out(quoted);
+        pfree(quoted);
+        return out;
+    });
+}
+
 String PgResolver::object_name(std::string_view table, std::string_view column,
                                std::string_view label) {
     String t(table.data(), table.size()), c(column.data(), column.size()),

@@ -60,6 +60,7 @@ public:
     core::String type_sql(core::TypeKey type) override;
     core::String default_sql(int default_id) override { return defaults_.sql(default_id); }
     core::String quote_ident(std::string_view ident) override;
+    core::String quote_literal(std::string_view literal) override;
     core::String object_name(std::string_view table, std::string_view column,
                              std::string_view label) override;
 

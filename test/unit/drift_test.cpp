@@ -240,8 +240,7 @@ TEST_F(DriftTest, SemanticTypeEqualityAndTypmods) {
     EXPECT_EQ(str(rows[0].expected), "character varying(100)");
     EXPECT_EQ(str(rows[0].actual), "character varying(255)");
     EXPECT_EQ(fix(rows[0]),
-              "ALTER TABLE public.orders ALTER COLUMN c TYPE character varying(100) USING "
-              "c::character varying(100);");
+              "ALTER TABLE public.orders ALTER COLUMN c TYPE character varying(100);");
 }
 
 TEST_F(DriftTest, NullabilityMismatchBothWays) {

@@ -101,6 +101,16 @@ String FakeResolver::quote_ident(std::string_view ident) {
     return out;
 }
 
+String FakeResolver::quote_literal(std::string_view literal) {
+    String out("'");
+    for (char c : literal) {
+        if (c == '\'') out += '\'';
+        out += c;
+    }
+    out += '\'';
+    return out;
+}
+
 String FakeResolver::object_name(std::string_view table, std::string_view column,
                                  std::string_view label) {
     String s = core::to_string(table);

@@ -31,6 +31,7 @@ public:
     String type_sql(TypeKey type) override;
     String default_sql(int default_id) override;
     String quote_ident(std::string_view ident) override;
+    String quote_literal(std::string_view literal) override;
     String object_name(std::string_view table, std::string_view column,
                        std::string_view label) override;
 

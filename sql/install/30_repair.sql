@@ -1,0 +1,80 @@
+-- Repair: selegic_resync*, and the check a dry run and a failed repair use
+-- to count the rows a type change cannot convert.
+
+-- Rows of rel whose col does not convert to target; with exact, also rows
+-- whose value would come out different (a narrower typmod truncates or
+-- rounds). Tries the whole column at once first, value by value only when
+-- that fails, so the common case costs one scan.
+CREATE FUNCTION selegic.uncastable_rows(rel text, col name, target text, exact boolean)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  relid regclass := rel::regclass;
+  c text := quote_ident(col);
+  n bigint := 0;
+  r record;
+  changed boolean;
+BEGIN
+  IF to_regtype(target) IS NULL THEN
+    RAISE EXCEPTION 'type "%" does not exist', target USING ERRCODE = 'undefined_object';
+  END IF;
+  BEGIN
+    IF exact THEN
+      EXECUTE format('SELECT count(*) FROM %s WHERE %s IS NOT NULL AND (%s::%s)::text IS DISTINCT FROM %s::text',
+                     relid, c, c, target, c) INTO n;
+    ELSE
+      EXECUTE format('SELECT count(%s::%s) FROM %s', c, target, relid) INTO n;
+      n := 0;
+    END IF;
+    RETURN n;
+  EXCEPTION WHEN data_exception THEN
+    n := 0;  -- some value fails: count them one distinct value at a time
+  END;
+  FOR r IN EXECUTE format('SELECT %s AS v, count(*) AS rows FROM %s WHERE %s IS NOT NULL GROUP BY 1',
+                          c, relid, c) LOOP
+    BEGIN
+      EXECUTE format('SELECT ($1::%s)::text IS DISTINCT FROM $1::text', target)
+        USING r.v INTO changed;
+      IF exact AND changed THEN
+        n := n + r.rows;
+      END IF;
+    EXCEPTION WHEN data_exception THEN
+      n := n + r.rows;
+    END;
+  END LOOP;
+  RETURN n;
+END
+$fn$;
+REVOKE EXECUTE ON FUNCTION selegic.uncastable_rows(text, name, text, boolean) FROM PUBLIC;
+
+CREATE FUNCTION selegic_resync(field_id uuid, dry_run boolean DEFAULT false)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'selegic_resync'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION selegic_resync(uuid, boolean) IS
+    'Repairs the drift of one field (creating its table if missing); returns the statements run, or with dry_run those that would run';
+
+CREATE FUNCTION selegic_resync_entity(entity_id uuid, dry_run boolean DEFAULT false)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'selegic_resync_entity'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION selegic_resync_entity(uuid, boolean) IS
+    'Repairs the drift of one entity; returns the statements run, or with dry_run those that would run';
+
+CREATE FUNCTION selegic_resync_all(dry_run boolean DEFAULT false)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'selegic_resync_all'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION selegic_resync_all(boolean) IS
+    'Repairs all fixable drift of every entity (Synchronize All); returns the statements run, or with dry_run those that would run';
+
+-- Repairs run as the caller, who must own the tables as for any ALTER TABLE;
+-- EXECUTE is granted by a DBA to the roles that may repair.
+REVOKE EXECUTE ON FUNCTION selegic_resync(uuid, boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION selegic_resync_entity(uuid, boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION selegic_resync_all(boolean) FROM PUBLIC;

@@ -1,0 +1,12 @@
+// The extension's settings (defined in src/module.cpp).
+#pragma once
+
+#include "pg/postgres.hpp"
+
+extern "C" {
+#include "utils/guc.h"
+}
+
+namespace selegic::pg {
+extern int lock_timeout_ms;  // selegic.lock_timeout
+}
