@@ -2,9 +2,10 @@
 -- to count the rows a type change cannot convert.
 
 -- Rows of rel whose col does not convert to target; with exact, also rows
--- whose value would come out different (a narrower typmod truncates or
--- rounds). Tries the whole column at once first, value by value only when
--- that fails, so the common case costs one scan.
+-- whose value would not come back unchanged (converted to target and back to
+-- the column's type): what an assignment cast would cut short or round.
+-- Tries the whole column at once first, value by value only when that fails,
+-- so the common case costs one scan.
 CREATE FUNCTION selegic.uncastable_rows(rel text, col name, target text, exact boolean)
 RETURNS bigint
 LANGUAGE plpgsql STABLE
@@ -13,6 +14,7 @@ AS $fn$
 DECLARE
   relid regclass := rel::regclass;
   c text := quote_ident(col);
+  source text;
   n bigint := 0;
   r record;
   changed boolean;
@@ -20,10 +22,16 @@ BEGIN
   IF to_regtype(target) IS NULL THEN
     RAISE EXCEPTION 'type "%" does not exist', target USING ERRCODE = 'undefined_object';
   END IF;
+  SELECT format_type(atttypid, atttypmod) INTO source
+  FROM pg_attribute WHERE attrelid = relid AND attname = col AND attnum > 0 AND NOT attisdropped;
+  IF source IS NULL THEN
+    RAISE EXCEPTION 'column "%" of relation % does not exist', col, relid
+      USING ERRCODE = 'undefined_column';
+  END IF;
   BEGIN
     IF exact THEN
-      EXECUTE format('SELECT count(*) FROM %s WHERE %s IS NOT NULL AND (%s::%s)::text IS DISTINCT FROM %s::text',
-                     relid, c, c, target, c) INTO n;
+      EXECUTE format('SELECT count(*) FROM %s WHERE %s IS NOT NULL AND (%s::%s)::%s IS DISTINCT FROM %s',
+                     relid, c, c, target, source, c) INTO n;
     ELSE
       EXECUTE format('SELECT count(%s::%s) FROM %s', c, target, relid) INTO n;
       n := 0;
@@ -35,7 +43,7 @@ BEGIN
   FOR r IN EXECUTE format('SELECT %s AS v, count(*) AS rows FROM %s WHERE %s IS NOT NULL GROUP BY 1',
                           c, relid, c) LOOP
     BEGIN
-      EXECUTE format('SELECT ($1::%s)::text IS DISTINCT FROM $1::text', target)
+      EXECUTE format('SELECT ($1::%s)::%s IS DISTINCT FROM $1', target, source)
         USING r.v INTO changed;
       IF exact AND changed THEN
         n := n + r.rows;

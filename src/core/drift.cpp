@@ -156,14 +156,16 @@ private:
             "Remove the duplicates, or make the field non-unique in the metadata.");
     }
 
-    // Values that would not survive the type change. Between types, a value
-    // that does not convert; within one type (a new typmod), also a value
-    // that would come out different: a longer string cut short, a number
-    // rounded. PostgreSQL would do the latter silently, so it is refused.
+    // Values that would not survive the type change. With only an explicit
+    // cast (text to integer), a value that does not convert. With an
+    // assignment cast (a new typmod, integer to bigint, text to varchar(n),
+    // numeric to integer), also a value that would come out different
+    // (cut short, rounded): PostgreSQL would do that silently, so the repair
+    // refuses it.
     Precheck cast_check(const Entity &e, const String &column, TypeKey from, TypeKey to) {
         String column_sql = r_.quote_ident(column);
         String type_sql = r_.type_sql(to);
-        bool exact = from.oid == to.oid;
+        bool exact = r_.assignment_cast(from, to);
         Precheck c = rows_check(
             e,
             "SELECT selegic.uncastable_rows(" + r_.quote_literal(qualified(e)) + ", " +
@@ -178,13 +180,13 @@ private:
         return c;
     }
 
-    // ALTER COLUMN ... TYPE: a new typmod of the same type needs no USING
-    // (PostgreSQL applies the typmod as on INSERT); another type converts
-    // with an explicit cast, which fails on values that do not convert.
+    // ALTER COLUMN ... TYPE: where PostgreSQL converts on assignment, no USING
+    // (too long a string then fails as on INSERT instead of being cut);
+    // otherwise an explicit cast, which fails on values that do not convert.
     String type_change(const String &column_sql, TypeKey from, TypeKey to) {
         String type_sql = r_.type_sql(to);
         String s = "ALTER COLUMN " + column_sql + " TYPE " + type_sql;
-        if (from.oid != to.oid) s += " USING " + column_sql + "::" + type_sql;
+        if (!r_.assignment_cast(from, to)) s += " USING " + column_sql + "::" + type_sql;
         return s;
     }
 
@@ -517,8 +519,9 @@ private:
             row.actual = r_.type_sql(col.type);
             // A default that cannot follow the new type would stop ALTER TYPE:
             // take it off first and put the metadata's default back after.
-            // (A new typmod of the same type always carries the default.)
-            bool move_default = col.default_id != 0 && p.default_ok && col.type.oid != p.type.oid;
+            // (One that converts on assignment always follows.)
+            bool move_default =
+                col.default_id != 0 && p.default_ok && !r_.assignment_cast(col.type, p.type);
             String s = alter_table(e);
             if (move_default) s += "ALTER COLUMN " + column_sql + " DROP DEFAULT, ";
             s += type_change(column_sql, col.type, p.type);

@@ -148,6 +148,9 @@ public:
     virtual const ResolvedDefault &resolve_default(const String &schema, const String &expr,
                                                    TypeKey type) = 0;
     virtual String type_sql(TypeKey type) = 0;  // format_type, qualified where needed
+    // Whether PostgreSQL converts from -> to on assignment (as INSERT would),
+    // rather than only with an explicit cast.
+    virtual bool assignment_cast(TypeKey from, TypeKey to) = 0;
     virtual String default_sql(int default_id) = 0;
     virtual String quote_ident(std::string_view ident) = 0;
     virtual String quote_literal(std::string_view literal) = 0;

@@ -245,6 +245,14 @@ String PgResolver::type_sql(core::TypeKey type) {
     return s;
 }
 
+bool PgResolver::assignment_cast(core::TypeKey from, core::TypeKey to) {
+    if (from.oid == to.oid) return true;  // a typmod change: a length coercion at most
+    return guard([&] {
+        Oid source = from.oid;
+        return can_coerce_type(1, &source, &to.oid, COERCION_ASSIGNMENT);
+    });
+}
+
 String PgResolver::quote_ident(std::string_view ident) {
     String in(ident.data(), ident.size());
     return guard([&] {

@@ -84,6 +84,17 @@ String FakeResolver::type_sql(TypeKey type) {
     return it == type_names_.end() ? String("?") : String(it->second.c_str());
 }
 
+// As pg_cast has it for the types registered above: within the integers,
+// within the strings, and any typmod change of one type.
+bool FakeResolver::assignment_cast(TypeKey from, TypeKey to) {
+    auto family = [](std::uint32_t oid) {
+        if (oid == 20 || oid == 23) return 1;
+        if (oid == 25 || oid == 1043) return 2;
+        return static_cast<int>(oid) + 100;
+    };
+    return family(from.oid) == family(to.oid);
+}
+
 String FakeResolver::default_sql(int id) { return String(id_sql_.at(id).c_str()); }
 
 String FakeResolver::quote_ident(std::string_view ident) {

@@ -29,6 +29,7 @@ public:
     const core::ResolvedDefault &resolve_default(const String &schema, const String &expr,
                                                  TypeKey type) override;
     String type_sql(TypeKey type) override;
+    bool assignment_cast(TypeKey from, TypeKey to) override;
     String default_sql(int default_id) override;
     String quote_ident(std::string_view ident) override;
     String quote_literal(std::string_view literal) override;

@@ -114,18 +114,33 @@ TEST_F(RepairPlanTest, NotNullColumnWithoutDefaultNeedsAnEmptyTable) {
     EXPECT_FALSE(rows[1].repair[0].check) << "a default fills existing rows";
 }
 
-TEST_F(RepairPlanTest, TypeChangeChecksCastsAndCarriesTheDefault) {
+TEST_F(RepairPlanTest, AssignmentCastNeedsNoUsingAndMustKeepValues) {
     core::Entity &e = entity(1, "orders");
     field(e, 11, "amount", "bigint").default_expr = String("0");
     table(100, "orders").columns.push_back({String("amount"), 2, {23, -1}, false, resolver.default_id("0", 23)});
     const core::Statement s = only_statement(drift());
-    EXPECT_EQ(s.sql,
-              "ALTER TABLE public.orders ALTER COLUMN amount DROP DEFAULT, ALTER COLUMN amount TYPE "
-              "bigint USING amount::bigint, ALTER COLUMN amount SET DEFAULT '0'::bigint");
+    EXPECT_EQ(s.sql, "ALTER TABLE public.orders ALTER COLUMN amount TYPE bigint");
     ASSERT_TRUE(s.check);
     EXPECT_EQ(s.check->count_sql,
-              "SELECT selegic.uncastable_rows('public.orders', 'amount', 'bigint', false)");
-    EXPECT_FALSE(s.check->enforce) << "between types, a value that does not cast fails by itself";
+              "SELECT selegic.uncastable_rows('public.orders', 'amount', 'bigint', true)");
+    EXPECT_TRUE(s.check->enforce) << "an assignment cast may cut or round silently";
+}
+
+TEST_F(RepairPlanTest, ExplicitCastMovesTheDefaultAndFailsByItself) {
+    core::Entity &e = entity(1, "orders");
+    field(e, 11, "note", "integer").default_expr = String("0");
+    table(100, "orders").columns.push_back({String("note"), 2, {25, -1}, false, resolver.default_id("'abc'::text", 25)});
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 2u);  // and a default_mismatch: 'abc' is not 0
+    EXPECT_STREQ(core::kind_name(rows[1].kind), "type_mismatch");
+    const core::Statement s = rows[1].repair.at(0);
+    EXPECT_EQ(s.sql,
+              "ALTER TABLE public.orders ALTER COLUMN note DROP DEFAULT, ALTER COLUMN note TYPE "
+              "integer USING note::integer, ALTER COLUMN note SET DEFAULT 0");
+    ASSERT_TRUE(s.check);
+    EXPECT_EQ(s.check->count_sql,
+              "SELECT selegic.uncastable_rows('public.orders', 'note', 'integer', false)");
+    EXPECT_FALSE(s.check->enforce) << "a value that does not cast fails the statement by itself";
 }
 
 TEST_F(RepairPlanTest, NarrowingTypmodIsRefusedNotTruncated) {
