@@ -88,7 +88,16 @@ public:
     DriftChecker(const Vector<Entity> &entities, const Catalog &catalog, Resolver &resolver,
                  const DriftOptions &options)
         : entities_(entities), catalog_(catalog), r_(resolver), options_(options) {
-        for (const Entity &e : entities_) by_id_.emplace(e.id, &e);
+        // Built sorted: inserting one by one into a flat map is quadratic.
+        Vector<std::pair<Uuid, const Entity *>> ids;
+        ids.reserve(entities_.size());
+        for (const Entity &e : entities_) ids.emplace_back(e.id, &e);
+        std::sort(ids.begin(), ids.end(),
+                  [](const auto &a, const auto &b) { return a.first < b.first; });
+        ids.erase(std::unique(ids.begin(), ids.end(),
+                              [](const auto &a, const auto &b) { return a.first == b.first; }),
+                  ids.end());
+        by_id_.adopt_sequence(boost::container::ordered_unique_range, std::move(ids));
     }
 
     Vector<DriftRow> run() {
@@ -706,13 +715,18 @@ private:
         FlatSet<String> managed_schemas;
         for (const Entity &e : entities_)
             if (entity_problem(e).empty()) managed_schemas.insert(e.schema_name);
-        FlatSet<std::pair<String, String>> named;
-        for (const Entity &e : entities_) named.emplace(e.schema_name, e.table_name);
+        // Sorted once, searched per table (building a flat set by insertion
+        // would be quadratic in the number of entities).
+        using Name = std::pair<std::string_view, std::string_view>;
+        Vector<Name> named;
+        named.reserve(entities_.size());
+        for (const Entity &e : entities_) named.emplace_back(e.schema_name, e.table_name);
+        std::sort(named.begin(), named.end());
 
         for (const Table &t : catalog_.tables) {
             if (!t.is_table() || t.is_partition) continue;
             if (managed_schemas.find(t.schema_name) == managed_schemas.end()) continue;
-            if (named.find(std::make_pair(t.schema_name, t.name)) != named.end()) continue;
+            if (std::binary_search(named.begin(), named.end(), Name(t.schema_name, t.name))) continue;
             DriftRow row{Kind::UnmanagedTable, std::nullopt, std::nullopt,
                          qualified(t.schema_name, t.name), {}, String(relkind_description(t.relkind)), {}};
             rows_.push_back(std::move(row));

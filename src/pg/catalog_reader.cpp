@@ -108,17 +108,31 @@ private:
         t.name = NameStr(rel->relname);
         t.relkind = rel->relkind;
         t.is_partition = rel->relispartition;
+        if (t.is_table()) t.columns.reserve(static_cast<std::size_t>(rel->relnatts));
         catalog_.tables.push_back(std::move(t));
     }
 
-    // Every relation in a managed schema: entity tables, tables no entity
-    // names, and whatever else holds a name an entity wants.
+    // Every table in a managed schema, and any other relation holding a name
+    // an entity wants (a view where its table should be). Indexes and
+    // sequences by the thousand are not kept.
     void read_all_relations() {
+        using Name = std::pair<Oid, std::string_view>;
+        core::Vector<Name> wanted;
+        for (const core::Entity &e : entities_) {
+            auto s = schema_names_.find(e.schema_name);
+            if (s != schema_names_.end() && OidIsValid(s->second))
+                wanted.emplace_back(s->second, std::string_view(e.table_name));
+        }
+        std::sort(wanted.begin(), wanted.end());
         core::Vector<Oid> none;
         scan_catalog(RelationRelationId, InvalidOid, 0, none, true, [&](HeapTuple tup, TupleDesc) {
             auto *rel = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup));
             auto it = namespaces_.find(rel->relnamespace);
-            if (it == namespaces_.end() || rel->relkind == RELKIND_TOASTVALUE) return;
+            if (it == namespaces_.end()) return;
+            bool table = rel->relkind == RELKIND_RELATION || rel->relkind == RELKIND_PARTITIONED_TABLE;
+            if (!table && !std::binary_search(wanted.begin(), wanted.end(),
+                                              Name(rel->relnamespace, NameStr(rel->relname))))
+                return;
             add_relation(rel, it->second);
         });
     }
@@ -168,9 +182,10 @@ private:
                          bool isnull;
                          Datum bin = heap_getattr(tup, Anum_pg_attrdef_adbin, desc, &isnull);
                          if (isnull) return;
-                         char *adbin = TextDatumGetCString(bin);
-                         col->default_id = defaults_.intern_stored(adbin);
-                         pfree(adbin);
+                         text *adbin = DatumGetTextPP(bin);
+                         col->default_id = defaults_.intern_stored(
+                             std::string_view(VARDATA_ANY(adbin), VARSIZE_ANY_EXHDR(adbin)));
+                         if (reinterpret_cast<Pointer>(adbin) != DatumGetPointer(bin)) pfree(adbin);
                      });
     }
 

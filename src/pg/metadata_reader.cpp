@@ -81,20 +81,26 @@ core::Entity entity_from(HeapTuple tup, TupleDesc desc, const EntityCols &c) {
     return e;
 }
 
-// Returns the entity id the field belongs to.
+// Returns the entity id the field belongs to. The row is deformed once: the
+// columns after the first text column have no cached offset, so reading them
+// one by one would walk the tuple again for each.
 core::Uuid field_from(HeapTuple tup, TupleDesc desc, const FieldCols &c, core::Field &f) {
-    bool isnull;
-    f.id = uuid_from_datum(heap_getattr(tup, c.id, desc, &isnull));
-    f.column_name = to_name(heap_getattr(tup, c.column_name, desc, &isnull));
-    f.sql_type = to_text(heap_getattr(tup, c.sql_type, desc, &isnull));
-    f.is_nullable = DatumGetBool(heap_getattr(tup, c.is_nullable, desc, &isnull));
-    Datum d = heap_getattr(tup, c.default_expr, desc, &isnull);
-    if (!isnull) f.default_expr = to_text(d);
-    f.is_unique = DatumGetBool(heap_getattr(tup, c.is_unique, desc, &isnull));
-    d = heap_getattr(tup, c.references_entity, desc, &isnull);
-    if (!isnull) f.references_entity = uuid_from_datum(d);
-    f.on_delete = to_text(heap_getattr(tup, c.on_delete, desc, &isnull));
-    return uuid_from_datum(heap_getattr(tup, c.entity_id, desc, &isnull));
+    Datum values[32];
+    bool nulls[32];
+    if (desc->natts > 32)
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg_internal("selegic.field has %d columns", desc->natts)));
+    heap_deform_tuple(tup, desc, values, nulls);
+    auto at = [&](AttrNumber a) { return values[a - 1]; };
+    f.id = uuid_from_datum(at(c.id));
+    f.column_name = to_name(at(c.column_name));
+    f.sql_type = to_text(at(c.sql_type));
+    f.is_nullable = DatumGetBool(at(c.is_nullable));
+    if (!nulls[c.default_expr - 1]) f.default_expr = to_text(at(c.default_expr));
+    f.is_unique = DatumGetBool(at(c.is_unique));
+    if (!nulls[c.references_entity - 1]) f.references_entity = uuid_from_datum(at(c.references_entity));
+    f.on_delete = to_text(at(c.on_delete));
+    return uuid_from_datum(at(c.entity_id));
 }
 
 // Scans rel (through index, for rows whose uuid column key_column equals
@@ -148,13 +154,31 @@ core::Vector<core::Entity> read_all_entities() {
         });
         std::sort(entities.begin(), entities.end(),
                   [](const core::Entity &a, const core::Entity &b) { return a.id < b.id; });
-        scan(rels.field, InvalidOid, 0, nullptr, [&](HeapTuple t) {
-            core::Field f;
-            core::Uuid owner = field_from(t, RelationGetDescr(rels.field), fc, f);
+        // Two passes over the fields: the first only counts each entity's
+        // (reading the fixed-width entity_id), so the second builds every
+        // field in place in a vector of the right size.
+        core::Entity *last = nullptr;  // fields usually come grouped by entity
+        auto owner_of = [&](HeapTuple t) -> core::Entity * {
+            bool isnull;
+            core::Uuid owner =
+                uuid_from_datum(heap_getattr(t, fc.entity_id, RelationGetDescr(rels.field), &isnull));
+            if (last && last->id == owner) return last;
             auto it = std::lower_bound(
                 entities.begin(), entities.end(), owner,
                 [](const core::Entity &e, const core::Uuid &id) { return e.id < id; });
-            if (it != entities.end() && it->id == owner) it->fields.push_back(std::move(f));
+            last = it != entities.end() && it->id == owner ? &*it : nullptr;
+            return last;
+        };
+        core::Vector<std::uint32_t> counts(entities.size(), 0);
+        scan(rels.field, InvalidOid, 0, nullptr, [&](HeapTuple t) {
+            if (core::Entity *e = owner_of(t)) ++counts[static_cast<std::size_t>(e - entities.data())];
+        });
+        for (std::size_t i = 0; i < entities.size(); ++i) entities[i].fields.reserve(counts[i]);
+        scan(rels.field, InvalidOid, 0, nullptr, [&](HeapTuple t) {
+            core::Entity *e = owner_of(t);
+            if (!e) return;
+            e->fields.emplace_back();
+            field_from(t, RelationGetDescr(rels.field), fc, e->fields.back());
         });
         rels.close();
     });

@@ -1,6 +1,7 @@
 #include "pg/resolver.hpp"
 
 #include <cstring>
+#include <iterator>
 #include <string_view>
 
 #include "pg/guard.hpp"
@@ -51,35 +52,49 @@ Node *parse_single_expression(const char *expr) {
     return target->val;
 }
 
-// nodeToString's text of a tree, with the fields equal() ignores (parse
-// locations and how a coercion is displayed) blanked, so equal trees give
-// equal text. A datum is written as its bytes, so no user text can fake a
-// field name here.
-String shape_of(Node *tree) {
+// A tree's nodeToString text with the fields equal() ignores (parse locations
+// and how a coercion is displayed) blanked, written into out: equal trees give
+// equal text. With locations_only, only parse locations: such text still
+// parses to a tree that folds the same way (a coercion's display form decides
+// whether it counts as a length coercion). A datum is written as its bytes,
+// so no user text can fake a field name here.
+void blank_ignored_fields(std::string_view in, String &out, bool locations_only = false) {
     static constexpr std::string_view kIgnored[] = {
         ":location ",      ":funcformat ",  ":relabelformat ", ":coerceformat ",
         ":convertformat ", ":row_format ", ":coercionformat "};
-    char *text = nodeToString(tree);
-    std::string_view in(text);
-    String out;
+    const std::size_t n_ignored = locations_only ? 1 : std::size(kIgnored);
+    out.clear();
     out.reserve(in.size());
     std::size_t i = 0;
     while (i < in.size()) {
-        bool skipped = false;
-        if (in[i] == ':') {
-            for (std::string_view field : kIgnored) {
-                if (in.compare(i, field.size(), field) == 0) {
-                    out.append(field.data(), field.size());
-                    i += field.size();
-                    while (i < in.size() && (in[i] == '-' || (in[i] >= '0' && in[i] <= '9'))) ++i;
-                    out += '0';
-                    skipped = true;
-                    break;
-                }
+        std::size_t colon = in.find(':', i);
+        if (colon == std::string_view::npos) colon = in.size();
+        out.append(in.data() + i, colon - i);
+        i = colon;
+        if (i == in.size()) break;
+        bool blanked = false;
+        for (std::size_t k = 0; k < n_ignored; ++k) {
+            std::string_view field = kIgnored[k];
+            if (in.compare(i, field.size(), field) == 0) {
+                out.append(field.data(), field.size());
+                i += field.size();
+                while (i < in.size() && (in[i] == '-' || (in[i] >= '0' && in[i] <= '9'))) ++i;
+                out += '0';
+                blanked = true;
+                break;
             }
         }
-        if (!skipped) out += in[i++];
+        if (!blanked) {
+            out += ':';
+            ++i;
+        }
     }
+}
+
+String shape_of(Node *tree) {
+    char *text = nodeToString(tree);
+    String out;
+    blank_ignored_fields(text, out);
     pfree(text);
     return out;
 }
@@ -122,12 +137,17 @@ int DefaultInterner::intern(Node *folded) {
     return id;
 }
 
-int DefaultInterner::intern_stored(const char *adbin) {
-    String key(adbin);
-    auto it = stored_.find(key);
+int DefaultInterner::intern_stored(std::string_view adbin) {
+    // Keyed without parse locations: the same default on 5,000 tables is one
+    // parse, not one per table (the locations differ with each DDL's text).
+    blank_ignored_fields(adbin, scratch_, true);
+    auto it = stored_.find(std::string_view(scratch_.data(), scratch_.size()));
     if (it != stored_.end()) return it->second;
+    stored_text_.emplace_back(scratch_.begin(), scratch_.end());
+    stored_text_.back().push_back('\0');  // stringToNode reads a C string
+    const char *owned = stored_text_.back().data();
     int id;
-    Node *tree = static_cast<Node *>(stringToNode(adbin));
+    Node *tree = static_cast<Node *>(stringToNode(owned));
     if (IsA(tree, Const)) {
         id = intern(tree);
     } else {
@@ -140,7 +160,7 @@ int DefaultInterner::intern_stored(const char *adbin) {
             id = intern(tree);
         }
     }
-    stored_.emplace(std::move(key), id);
+    stored_.emplace(std::string_view(owned, scratch_.size()), id);
     return id;
 }
 

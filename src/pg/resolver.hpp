@@ -34,7 +34,7 @@ public:
     // Id of an expression tree (0 for a NULL constant: no default).
     int intern(Node *folded);
     // Id of a stored default (pg_attrdef.adbin), memoized by its text.
-    int intern_stored(const char *adbin);
+    int intern_stored(std::string_view adbin);
     // The expression deparsed, names qualified where the pinned search_path needs it.
     core::String sql(int id);
 
@@ -45,7 +45,13 @@ private:
     };
     core::Vector<Entry> trees_;                  // id - 1 -> tree
     StringMap<int> by_shape_;  // tree text without locations -> id
-    StringMap<int> stored_;    // adbin text -> id
+    // adbin text -> id; keys view strings owned by stored_text_, so a lookup
+    // copies nothing.
+    std::unordered_map<std::string_view, int, std::hash<std::string_view>, std::equal_to<>,
+                       boost::container::pmr::polymorphic_allocator<std::pair<const std::string_view, int>>>
+        stored_;
+    core::Vector<core::Vector<char>> stored_text_;
+    core::String scratch_;  // the adbin being looked up, locations blanked
 };
 
 class PgResolver final : public core::Resolver {
