@@ -20,6 +20,10 @@ EXTRA_CLEAN = sql/selegic_drift--1.0.sql
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/selegic_drift--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=selegic_drift
 
+# Concurrency: pg_isolation_regress specs in test/isolation/specs.
+ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=selegic_drift
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 

@@ -44,11 +44,19 @@ trap cleanup EXIT
 eval "$("$ROOT/test/pg_cluster.sh" start "$CLUSTER" 5498)"
 
 echo "== regression tests (pg_regress)"
-if make -s installcheck; then
+if make -s installcheck ISOLATION=; then
     record "regress" pass
 else
     [ -f regression.diffs ] && head -n 200 regression.diffs
     record "regress" FAIL
+fi
+
+echo "== concurrency tests (pg_isolation_regress)"
+if make -s installcheck REGRESS=; then
+    record "isolation" pass
+else
+    [ -f output_iso/regression.diffs ] && head -n 200 output_iso/regression.diffs
+    record "isolation" FAIL
 fi
 
 echo
