@@ -24,6 +24,7 @@ Datum drift(FunctionCallInfo fcinfo) {
     pg::DefaultInterner defaults;
     pg::PgResolver resolver(defaults);
     core::Catalog catalog = pg::read_catalog(entities, !only, defaults);
+    catalog.renames = pg::read_renames(entities, !only);
     core::DriftOptions options;
     options.only_entity = only;
     core::Vector<core::DriftRow> rows = core::compute_drift(entities, catalog, resolver, options);

@@ -1,22 +1,76 @@
-// Module load: the GUCs every feature shares.
+// Module load: settings and the callbacks every feature shares.
+#include "pg/ddl_capture.hpp"
 #include "pg/guc.hpp"
 
 extern "C" {
+#include "access/xact.h"
+#include "utils/varlena.h"
+
 PG_MODULE_MAGIC;
 void _PG_init(void);
 }
 
 namespace selegic::pg {
+
 int lock_timeout_ms = 5000;
+bool log_api_ddl = false;
+int manual_ddl = static_cast<int>(ManualDdl::Log);
+char *api_roles = nullptr;
+
+namespace {
+
+const struct config_enum_entry manual_ddl_options[] = {
+    {"log", static_cast<int>(ManualDdl::Log), false},
+    {"warn", static_cast<int>(ManualDdl::Warn), false},
+    {"block", static_cast<int>(ManualDdl::Block), false},
+    {nullptr, 0, false},
+};
+
+bool check_api_roles(char **newval, void **, GucSource) {
+    char *copy = pstrdup(*newval);
+    List *names = NIL;
+    bool ok = SplitIdentifierString(copy, ',', &names);
+    list_free(names);
+    pfree(copy);
+    if (!ok) GUC_check_errdetail("List syntax is invalid.");
+    return ok;
 }
 
+// An ERROR can skip ApiScope's destructor; the transaction's end cannot.
+void on_transaction_end(XactEvent event, void *) {
+    if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+        event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+        event == XACT_EVENT_PREPARE)
+        ApiScope::reset();
+}
+
+}  // namespace
+}  // namespace selegic::pg
+
 extern "C" void _PG_init(void) {
+    using namespace selegic::pg;
     DefineCustomIntVariable(
         "selegic.lock_timeout",
         "How long a repair waits for a lock on a table before it gives up.",
         "The repair functions set lock_timeout to this while they run, so a repair "
         "never queues behind a long transaction and blocks everyone behind it.",
-        &selegic::pg::lock_timeout_ms, 5000, 1, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr,
-        nullptr, nullptr);
+        &lock_timeout_ms, 5000, 1, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable(
+        "selegic.api_roles",
+        "Roles whose sessions are the Selegic API: their DDL is not manual drift.",
+        "A comma-separated list of role names. A session counts as the API when its "
+        "session user is a member (by GRANT) of one of them; superuser status alone "
+        "does not count.",
+        &api_roles, "", PGC_SUSET, GUC_LIST_INPUT, check_api_roles, nullptr, nullptr);
+    DefineCustomBoolVariable("selegic.log_api_ddl",
+                             "Also record DDL made by the Selegic API in selegic.drift_log.",
+                             nullptr, &log_api_ddl, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomEnumVariable(
+        "selegic.manual_ddl", "What to do with DDL on managed objects made outside the API.",
+        "log records it; warn also sends the client a WARNING; block refuses it.", &manual_ddl,
+        static_cast<int>(ManualDdl::Log), manual_ddl_options, PGC_SUSET, 0, nullptr, nullptr,
+        nullptr);
     MarkGUCPrefixReserved("selegic");
+    register_managed_cache_invalidation();
+    RegisterXactCallback(on_transaction_end, nullptr);
 }

@@ -4,6 +4,7 @@
 // row's fix and what a repair runs can never differ.
 #include "core/drift.hpp"
 #include "pg/catalog_reader.hpp"
+#include "pg/ddl_capture.hpp"
 #include "pg/guard.hpp"
 #include "pg/memory.hpp"
 #include "pg/metadata_reader.hpp"
@@ -58,6 +59,7 @@ Datum resync(FunctionCallInfo fcinfo, Scope scope) {
     pg::DefaultInterner defaults;
     pg::PgResolver resolver(defaults);
     core::Catalog catalog = pg::read_catalog(entities, !entity_id, defaults);
+    catalog.renames = pg::read_renames(entities, !entity_id);
     core::DriftOptions options;
     options.only_entity = entity_id;
     core::Vector<core::DriftRow> rows = core::compute_drift(entities, catalog, resolver, options);
@@ -72,7 +74,23 @@ Datum resync(FunctionCallInfo fcinfo, Scope scope) {
         rows = std::move(mine);
     }
     core::Vector<core::Statement> plan = core::plan_repair(rows);
-    emit_lines(fcinfo, pg::run_repair(plan, dry_run));
+    core::Vector<core::String> script = pg::run_repair(plan, dry_run);
+    if (!dry_run && !plan.empty()) {
+        // What was repaired is no longer drift: close its manual log rows.
+        core::Vector<core::Uuid> fields, entities;
+        for (const core::DriftRow &row : rows) {
+            if (row.repair.empty()) continue;
+            if (row.field_id)
+                fields.push_back(*row.field_id);
+            else if (row.entity_id)
+                entities.push_back(*row.entity_id);
+        }
+        const char *how = scope == Scope::Field    ? "repaired by selegic_resync()"
+                          : scope == Scope::Entity ? "repaired by selegic_resync_entity()"
+                                                   : "repaired by selegic_resync_all()";
+        pg::resolve_log_rows(fields, entities, how);
+    }
+    emit_lines(fcinfo, script);
     return (Datum)0;
 }
 

@@ -263,6 +263,7 @@ private:
         for (const FieldPlan &p : plans) {
             if (!p.usable) continue;
             const Column *col = table->column(p.field->column_name);
+            if (!col && (col = renamed_column(e, *table, *p.field))) report_renamed(e, *p.field, *col);
             if (!col) {
                 report_missing_column(e, p);
                 continue;
@@ -277,6 +278,31 @@ private:
             DriftRow &row = add_row(Kind::ExtraColumn, e, nullptr, column_object(e, col.name));
             row.actual = column_definition(col.type, col.not_null, col.default_id);
         }
+    }
+
+    // Where a field's column went, if the drift log saw it renamed by hand
+    // (following renames of renames, oldest first).
+    const Column *renamed_column(const Entity &e, const Table &t, const Field &f) {
+        String name = f.column_name;
+        bool moved = false;
+        for (const Rename &r : catalog_.renames) {
+            if (r.entity_id == e.id && r.old_name == name) {
+                name = r.new_name;
+                moved = true;
+            }
+        }
+        return moved ? t.column(name) : nullptr;
+    }
+
+    void report_renamed(const Entity &e, const Field &f, const Column &col) {
+        DriftRow &row = add_row(Kind::RenamedColumn, e, &f, column_object(e, f.column_name));
+        row.expected = r_.quote_ident(f.column_name);
+        row.actual = r_.quote_ident(col.name);
+        // Renaming back keeps every value; the other checks of the column
+        // already use the field's name, which the rename restores first.
+        String s = alter_table(e) + "RENAME COLUMN " + r_.quote_ident(col.name) + " TO " +
+                   r_.quote_ident(f.column_name);
+        row.repair.push_back(statement(Phase::Column, e, std::move(s)));
     }
 
     static bool is_field_column(const Entity &e, const String &column) {

@@ -107,6 +107,14 @@ struct Table {
     bool is_table() const { return relkind == 'r' || relkind == 'p'; }
 };
 
+// A column rename the drift log recorded and nobody has resolved yet: how a
+// field's column can be found under another name.
+struct Rename {
+    Uuid entity_id;
+    String old_name;
+    String new_name;
+};
+
 struct Catalog {
     // Relations found under the names entities use, and in full mode every
     // table of every managed schema, sorted by (schema, name).
@@ -117,6 +125,8 @@ struct Catalog {
     // entity names can be reported.
     bool complete = false;
     TypeKey uuid_type;
+    // Unresolved manual column renames, oldest first.
+    Vector<Rename> renames;
 
     const Table *find(std::string_view schema, std::string_view name) const;
     void sort();

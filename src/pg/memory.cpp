@@ -17,6 +17,15 @@ void *ContextResource::do_allocate(std::size_t bytes, std::size_t alignment) {
 
 void ContextResource::do_deallocate(void *p, std::size_t, std::size_t) { pfree(p); }
 
+DefaultResourceScope::DefaultResourceScope(boost::container::pmr::memory_resource *r)
+    : previous_(boost::container::pmr::get_default_resource()) {
+    boost::container::pmr::set_default_resource(r);
+}
+
+DefaultResourceScope::~DefaultResourceScope() {
+    boost::container::pmr::set_default_resource(previous_);
+}
+
 CallMemory::CallMemory(const char *name) {
     // name must outlive the context: callers pass string literals.
     cxt_ = AllocSetContextCreateInternal(CurrentMemoryContext, name, ALLOCSET_DEFAULT_SIZES);

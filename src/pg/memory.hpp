@@ -28,6 +28,19 @@ private:
     MemoryContext cxt_;
 };
 
+// Points the default polymorphic resource at another resource for a scope:
+// containers built inside it (a cache that outlives the call) allocate there.
+class DefaultResourceScope {
+public:
+    explicit DefaultResourceScope(boost::container::pmr::memory_resource *r);
+    ~DefaultResourceScope();
+    DefaultResourceScope(const DefaultResourceScope &) = delete;
+    DefaultResourceScope &operator=(const DefaultResourceScope &) = delete;
+
+private:
+    boost::container::pmr::memory_resource *previous_;
+};
+
 class CallMemory {
 public:
     explicit CallMemory(const char *name);

@@ -242,4 +242,55 @@ core::Uuid read_field_entity(const core::Uuid &field_id) {
     return *entity;
 }
 
+core::Vector<core::Rename> read_renames(const core::Vector<core::Entity> &entities, bool complete) {
+    struct Seen {
+        TimestampTz at;
+        core::Rename rename;
+    };
+    core::Vector<Seen> seen;
+    guard([&] {
+        Oid nsp = get_namespace_oid(kSchema, false);
+        Oid relid = get_relname_relid("drift_log", nsp);
+        if (!OidIsValid(relid)) return;
+        Relation rel = table_open(relid, AccessShareLock);
+        TupleDesc desc = RelationGetDescr(rel);
+        AttrNumber occurred_at = attnum_of(desc, "occurred_at"), origin = attnum_of(desc, "origin"),
+                   action = attnum_of(desc, "action"), entity_id = attnum_of(desc, "entity_id"),
+                   old_name = attnum_of(desc, "old_name"), new_name = attnum_of(desc, "new_name"),
+                   resolved_at = attnum_of(desc, "resolved_at");
+        auto visit = [&](HeapTuple t) {
+            bool isnull;
+            if (!heap_attisnull(t, resolved_at, desc)) return;
+            Datum a = heap_getattr(t, action, desc, &isnull);
+            if (isnull || to_text(a) != "rename column") return;
+            if (to_text(heap_getattr(t, origin, desc, &isnull)) != "manual") return;
+            Datum e = heap_getattr(t, entity_id, desc, &isnull);
+            if (isnull) return;
+            Datum o = heap_getattr(t, old_name, desc, &isnull);
+            if (isnull) return;
+            Datum n = heap_getattr(t, new_name, desc, &isnull);
+            if (isnull) return;
+            Seen s;
+            s.at = DatumGetTimestampTz(heap_getattr(t, occurred_at, desc, &isnull));
+            s.rename.entity_id = uuid_from_datum(e);
+            s.rename.old_name = to_name(o);
+            s.rename.new_name = to_name(n);
+            seen.push_back(std::move(s));
+        };
+        if (complete) {
+            scan(rel, InvalidOid, 0, nullptr, visit);
+        } else {
+            Oid index = get_relname_relid("drift_log_entity_idx", nsp);
+            for (const core::Entity &e : entities)
+                if (e.checked) scan(rel, index, entity_id, &e.id, visit);
+        }
+        table_close(rel, AccessShareLock);
+    });
+    std::stable_sort(seen.begin(), seen.end(), [](const Seen &a, const Seen &b) { return a.at < b.at; });
+    core::Vector<core::Rename> out;
+    out.reserve(seen.size());
+    for (Seen &s : seen) out.push_back(std::move(s.rename));
+    return out;
+}
+
 }  // namespace selegic::pg

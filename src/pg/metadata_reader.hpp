@@ -15,6 +15,10 @@ core::Vector<core::Entity> read_all_entities();
 // relation fields reference. Throws 42704 when the entity does not exist.
 core::Vector<core::Entity> read_entity(const core::Uuid &id);
 
+// Column renames the drift log recorded and nobody resolved, oldest first:
+// of every entity (complete) or of the checked entities only.
+core::Vector<core::Rename> read_renames(const core::Vector<core::Entity> &entities, bool complete);
+
 // The entity a field belongs to. Throws 42704 when the field does not exist.
 core::Uuid read_field_entity(const core::Uuid &field_id);
 

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "pg/ddl_capture.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
 
@@ -137,6 +138,7 @@ core::Vector<String> run_repair(const core::Vector<core::Statement> &plan, bool 
     }
 
     std::size_t current = 0;
+    ApiScope api;  // the repair is the API's own tool: not manual drift, allowed under block
     try {
         // One subtransaction for the whole plan: on failure it is rolled back
         // before the failure is explained, so the counts see the data as it was.

@@ -15,6 +15,12 @@ inline core::Uuid uuid_from_datum(Datum d) {
 }
 
 // These palloc: call them inside guard().
+inline Datum uuid_datum(const core::Uuid &id) {
+    auto *u = static_cast<pg_uuid_t *>(palloc(sizeof(pg_uuid_t)));
+    memcpy(u->data, id.bytes.data(), UUID_LEN);
+    return UUIDPGetDatum(u);
+}
+
 inline void set_uuid(Datum &value, bool &isnull, const std::optional<core::Uuid> &id) {
     isnull = !id;
     value = (Datum)0;

@@ -415,6 +415,40 @@ TEST_F(ForeignKeyTest, RelationFieldOfAnotherTypeIsInvalid) {
               "a relation field must have type uuid, the type of the referenced primary key");
 }
 
+TEST_F(DriftTest, RenamedColumnKnownFromTheLogIsRenamedBack) {
+    Entity &e = entity(1, "orders");
+    field(e, 11, "amount", "integer").is_nullable = false;
+    Table &t = table(100, "orders");
+    column(t, "total2", kInt, false);  // renamed twice by hand, and made nullable
+    catalog.renames.push_back({e.id, String("amount"), String("total")});
+    catalog.renames.push_back({uuid_n(99), String("total"), String("elsewhere")});  // another entity
+    catalog.renames.push_back({e.id, String("total"), String("total2")});
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "nullability_mismatch");
+    EXPECT_EQ(rows[0].object, "public.orders.amount");
+    EXPECT_STREQ(core::kind_name(rows[1].kind), "renamed_column");
+    EXPECT_EQ(rows[1].object, "public.orders.amount");
+    EXPECT_EQ(str(rows[1].expected), "amount");
+    EXPECT_EQ(str(rows[1].actual), "total2");
+    EXPECT_EQ(fix(rows[1]), "ALTER TABLE public.orders RENAME COLUMN total2 TO amount;");
+    // The rename runs before the column's other repairs, which use its metadata name.
+    auto plan = core::plan_repair(rows);
+    ASSERT_EQ(plan.size(), 2u);
+    EXPECT_EQ(plan[0].sql, "ALTER TABLE public.orders RENAME COLUMN total2 TO amount");
+    EXPECT_EQ(plan[1].sql, "ALTER TABLE public.orders ALTER COLUMN amount SET NOT NULL");
+}
+
+TEST_F(DriftTest, RenameWithoutTheColumnIsStillMissing) {
+    Entity &e = entity(1, "orders");
+    field(e, 11, "amount", "integer");
+    table(100, "orders");
+    catalog.renames.push_back({e.id, String("amount"), String("gone")});
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "missing_column");
+}
+
 TEST_F(DriftTest, ExtraColumnAndUnmanagedTable) {
     entity(1, "orders");
     Table &t = table(100, "orders");

@@ -1,0 +1,162 @@
+-- The real-time drift log: every DDL on a managed object that did not come
+-- from the API, recorded by event triggers written in C++.
+
+CREATE TABLE selegic.drift_log (
+    id                uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+    database_name     name NOT NULL DEFAULT pg_catalog.current_database(),
+    occurred_at       timestamptz NOT NULL,
+    origin            text NOT NULL CHECK (origin IN ('manual', 'api')),
+    command_tag       text NOT NULL,
+    action            text,
+    object_identity   text,
+    entity_id         uuid,
+    field_id          uuid,
+    old_name          name,
+    new_name          name,
+    session_user_name name,
+    current_user_name name,
+    application_name  text,
+    client_addr       inet,
+    backend_pid       int,
+    transaction_id    xid8,
+    query             text,
+    resolved_at       timestamptz,
+    resolution        text
+);
+COMMENT ON TABLE selegic.drift_log IS
+    'DDL on managed objects: manual changes (and API ones with selegic.log_api_ddl), written by event triggers';
+-- Plain indexes only: the triggers insert rows as the catalogs are written,
+-- which maintains plain indexes and nothing more.
+CREATE INDEX drift_log_field_idx ON selegic.drift_log (field_id);
+CREATE INDEX drift_log_entity_idx ON selegic.drift_log (entity_id);
+CREATE INDEX drift_log_occurred_idx ON selegic.drift_log (occurred_at);
+
+-- Only the extension writes the log; everyone may read it.
+REVOKE ALL ON selegic.drift_log FROM PUBLIC;
+GRANT SELECT ON selegic.drift_log TO PUBLIC;
+
+-- Event triggers: SECURITY DEFINER so the capture works whoever runs the DDL,
+-- with search_path pinned; ENABLE ALWAYS so session_replication_role =
+-- replica does not switch them off.
+CREATE FUNCTION selegic.capture_ddl_command_end() RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'selegic_capture_ddl_command_end'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION selegic.capture_sql_drop() RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'selegic_capture_sql_drop'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION selegic.capture_table_rewrite() RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'selegic_capture_table_rewrite'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE EXECUTE ON FUNCTION selegic.capture_ddl_command_end(), selegic.capture_sql_drop(),
+    selegic.capture_table_rewrite() FROM PUBLIC;
+
+CREATE EVENT TRIGGER selegic_ddl_command_end ON ddl_command_end
+    EXECUTE FUNCTION selegic.capture_ddl_command_end();
+CREATE EVENT TRIGGER selegic_sql_drop ON sql_drop
+    EXECUTE FUNCTION selegic.capture_sql_drop();
+CREATE EVENT TRIGGER selegic_table_rewrite ON table_rewrite
+    EXECUTE FUNCTION selegic.capture_table_rewrite();
+ALTER EVENT TRIGGER selegic_ddl_command_end ENABLE ALWAYS;
+ALTER EVENT TRIGGER selegic_sql_drop ENABLE ALWAYS;
+ALTER EVENT TRIGGER selegic_table_rewrite ENABLE ALWAYS;
+
+-- Metadata changes (by the API, a DBA, or the logical replication apply
+-- worker, hence ENABLE ALWAYS) tell every backend to reload what is managed.
+CREATE FUNCTION selegic.metadata_changed() RETURNS trigger
+AS 'MODULE_PATHNAME', 'selegic_metadata_changed'
+LANGUAGE C SET search_path = pg_catalog, pg_temp;
+REVOKE EXECUTE ON FUNCTION selegic.metadata_changed() FROM PUBLIC;
+CREATE TRIGGER entity_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON selegic.entity
+    FOR EACH STATEMENT EXECUTE FUNCTION selegic.metadata_changed();
+CREATE TRIGGER field_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON selegic.field
+    FOR EACH STATEMENT EXECUTE FUNCTION selegic.metadata_changed();
+ALTER TABLE selegic.entity ENABLE ALWAYS TRIGGER entity_changed;
+ALTER TABLE selegic.field ENABLE ALWAYS TRIGGER field_changed;
+
+CREATE FUNCTION selegic_api_execute(sql text) RETURNS void
+AS 'MODULE_PATHNAME', 'selegic_api_execute'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION selegic_api_execute(text) IS
+    'Runs SQL as the Selegic API: its DDL is api origin (logged only with selegic.log_api_ddl) and passes selegic.manual_ddl = block';
+REVOKE EXECUTE ON FUNCTION selegic_api_execute(text) FROM PUBLIC;
+
+CREATE FUNCTION selegic_acknowledge(log_id uuid, note text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF log_id IS NULL THEN
+    RETURN;
+  END IF;
+  UPDATE selegic.drift_log
+  SET resolved_at = pg_catalog.now(),
+      resolution = coalesce(note, 'acknowledged') || ' (by ' || session_user || ')'
+  WHERE id = log_id AND resolved_at IS NULL;
+  IF NOT FOUND THEN
+    IF EXISTS (SELECT FROM selegic.drift_log WHERE id = log_id) THEN
+      RAISE EXCEPTION 'drift log row "%" is already resolved', log_id
+        USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RAISE EXCEPTION 'drift log row "%" does not exist', log_id
+      USING ERRCODE = 'undefined_object', HINT = 'Row ids are the id column of selegic.drift_log.';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION selegic_acknowledge(uuid, text) IS
+    'Marks one drift log row resolved by a human, with a note';
+REVOKE EXECUTE ON FUNCTION selegic_acknowledge(uuid, text) FROM PUBLIC;
+
+-- Is the watch on? One row a DBA can read at a glance.
+CREATE FUNCTION selegic_status()
+RETURNS TABLE(healthy boolean, problems text[], event_triggers text,
+              session_replication_role text, api_roles text, manual_ddl text,
+              log_api_ddl boolean, unresolved_manual bigint, last_manual_at timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  expected text[] := ARRAY['selegic_ddl_command_end', 'selegic_sql_drop', 'selegic_table_rewrite'];
+  found text[];
+  trouble text[] := '{}';
+  t text;
+BEGIN
+  SELECT array_agg(evtname || ' ' || CASE evtenabled WHEN 'A' THEN 'always' WHEN 'O' THEN 'origin'
+                                                      WHEN 'R' THEN 'replica' ELSE 'disabled' END
+                   ORDER BY evtname)
+  INTO found FROM pg_event_trigger WHERE evtname = ANY (expected);
+  event_triggers := array_to_string(found, ', ');
+  FOREACH t IN ARRAY expected LOOP
+    IF NOT EXISTS (SELECT FROM pg_event_trigger WHERE evtname = t) THEN
+      trouble := array_append(trouble, format('event trigger %s is missing', t));
+    ELSIF EXISTS (SELECT FROM pg_event_trigger WHERE evtname = t AND evtenabled = 'D') THEN
+      trouble := array_append(trouble, format('event trigger %s is disabled', t));
+    ELSIF EXISTS (SELECT FROM pg_event_trigger WHERE evtname = t AND evtenabled <> 'A') THEN
+      trouble := array_append(trouble, format('event trigger %s is not ENABLE ALWAYS', t));
+    END IF;
+  END LOOP;
+  IF EXISTS (SELECT FROM pg_trigger WHERE tgname IN ('entity_changed', 'field_changed')
+               AND tgrelid IN ('selegic.entity'::regclass, 'selegic.field'::regclass)
+               AND tgenabled <> 'A') THEN
+    trouble := array_append(trouble, 'a metadata change trigger is not ENABLE ALWAYS');
+  END IF;
+  session_replication_role := current_setting('session_replication_role');
+  api_roles := nullif(current_setting('selegic.api_roles', true), '');
+  IF api_roles IS NULL THEN
+    trouble := array_append(trouble, 'selegic.api_roles is not set: the API''s own DDL counts as manual');
+  END IF;
+  manual_ddl := coalesce(current_setting('selegic.manual_ddl', true), 'log');
+  log_api_ddl := coalesce(current_setting('selegic.log_api_ddl', true), 'off')::boolean;
+  SELECT count(*), max(occurred_at) INTO unresolved_manual, last_manual_at
+  FROM selegic.drift_log WHERE origin = 'manual' AND resolved_at IS NULL;
+  problems := trouble;
+  -- A missing api_roles setting is worth a line, not an alarm.
+  healthy := NOT EXISTS (SELECT FROM unnest(trouble) p WHERE p NOT LIKE 'selegic.api_roles%');
+  RETURN NEXT;
+END
+$fn$;
+COMMENT ON FUNCTION selegic_status() IS
+    'Whether DDL capture is working: event triggers, settings, and unresolved manual changes';
+
+-- Keep the log in dumps, like the metadata.
+SELECT pg_catalog.pg_extension_config_dump('selegic.drift_log', '');
