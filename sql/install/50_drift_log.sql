@@ -62,16 +62,25 @@ ALTER EVENT TRIGGER selegic_table_rewrite ENABLE ALWAYS;
 
 -- Metadata changes (by the API, a DBA, or the logical replication apply
 -- worker, hence ENABLE ALWAYS) tell every backend to reload what is managed.
+-- Row triggers, because the apply worker fires no statement triggers; the
+-- invalidations they queue are merged per transaction, so a bulk load pays
+-- for one.
 CREATE FUNCTION selegic.metadata_changed() RETURNS trigger
 AS 'MODULE_PATHNAME', 'selegic_metadata_changed'
 LANGUAGE C SET search_path = pg_catalog, pg_temp;
 REVOKE EXECUTE ON FUNCTION selegic.metadata_changed() FROM PUBLIC;
-CREATE TRIGGER entity_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON selegic.entity
+CREATE TRIGGER entity_changed AFTER INSERT OR UPDATE OR DELETE ON selegic.entity
+    FOR EACH ROW EXECUTE FUNCTION selegic.metadata_changed();
+CREATE TRIGGER entity_truncated AFTER TRUNCATE ON selegic.entity
     FOR EACH STATEMENT EXECUTE FUNCTION selegic.metadata_changed();
-CREATE TRIGGER field_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON selegic.field
+CREATE TRIGGER field_changed AFTER INSERT OR UPDATE OR DELETE ON selegic.field
+    FOR EACH ROW EXECUTE FUNCTION selegic.metadata_changed();
+CREATE TRIGGER field_truncated AFTER TRUNCATE ON selegic.field
     FOR EACH STATEMENT EXECUTE FUNCTION selegic.metadata_changed();
 ALTER TABLE selegic.entity ENABLE ALWAYS TRIGGER entity_changed;
+ALTER TABLE selegic.entity ENABLE ALWAYS TRIGGER entity_truncated;
 ALTER TABLE selegic.field ENABLE ALWAYS TRIGGER field_changed;
+ALTER TABLE selegic.field ENABLE ALWAYS TRIGGER field_truncated;
 
 CREATE FUNCTION selegic_api_execute(sql text) RETURNS void
 AS 'MODULE_PATHNAME', 'selegic_api_execute'
@@ -135,10 +144,11 @@ BEGIN
       trouble := array_append(trouble, format('event trigger %s is not ENABLE ALWAYS', t));
     END IF;
   END LOOP;
-  IF EXISTS (SELECT FROM pg_trigger WHERE tgname IN ('entity_changed', 'field_changed')
-               AND tgrelid IN ('selegic.entity'::regclass, 'selegic.field'::regclass)
-               AND tgenabled <> 'A') THEN
-    trouble := array_append(trouble, 'a metadata change trigger is not ENABLE ALWAYS');
+  IF (SELECT count(*) FROM pg_trigger
+      WHERE tgname IN ('entity_changed', 'entity_truncated', 'field_changed', 'field_truncated')
+        AND tgrelid IN ('selegic.entity'::regclass, 'selegic.field'::regclass)
+        AND tgenabled = 'A') <> 4 THEN
+    trouble := array_append(trouble, 'a metadata change trigger is missing or not ENABLE ALWAYS');
   END IF;
   session_replication_role := current_setting('session_replication_role');
   api_roles := nullif(current_setting('selegic.api_roles', true), '');
