@@ -64,5 +64,13 @@ UPDATE selegic.field SET sql_type = 'text', is_unique = false WHERE id = pg_temp
 SELECT * FROM selegic_resync_all();
 SELECT kind, object FROM selegic_drift();
 
+-- A NULL dry_run is a NULL argument: nothing is returned and nothing runs.
+SELECT count(*) FROM selegic_resync_all(NULL);
+SELECT count(*) FROM selegic_resync(pg_temp.id(12), NULL);
+-- A type no cast reaches (integer to uuid) has no fix: a human decides how.
+UPDATE selegic.field SET sql_type = 'uuid' WHERE id = pg_temp.id(12);
+SELECT kind, object, expected, actual, fix FROM selegic_drift();
+SELECT count(*) FROM selegic_resync_all();
+
 DROP SCHEMA re CASCADE;
 TRUNCATE selegic.entity CASCADE;

@@ -40,11 +40,12 @@ void emit_lines(FunctionCallInfo fcinfo, const core::Vector<core::String> &lines
 Datum resync(FunctionCallInfo fcinfo, Scope scope) {
     pg::CallMemory memory("selegic_resync");
     int dry_run_arg = scope == Scope::All ? 0 : 1;
-    bool dry_run = !PG_ARGISNULL(dry_run_arg) && PG_GETARG_BOOL(dry_run_arg);
-    if (scope != Scope::All && PG_ARGISNULL(0)) {  // NULL id: nothing to repair
+    // NULL arguments (an id, or dry_run itself) return nothing and change nothing.
+    if (PG_ARGISNULL(dry_run_arg) || (scope != Scope::All && PG_ARGISNULL(0))) {
         emit_lines(fcinfo, {});
         return (Datum)0;
     }
+    bool dry_run = PG_GETARG_BOOL(dry_run_arg);
 
     std::optional<core::Uuid> field_id, entity_id;
     if (scope == Scope::Field) {

@@ -552,18 +552,21 @@ private:
             String type_sql = r_.type_sql(p.type);
             row.expected = type_sql;
             row.actual = r_.type_sql(col.type);
-            // A default that cannot follow the new type would stop ALTER TYPE:
-            // take it off first and put the metadata's default back after.
-            // (One that converts on assignment always follows.)
-            bool move_default =
-                col.default_id != 0 && p.default_ok && !r_.assignment_cast(col.type, p.type);
-            String s = alter_table(e);
-            if (move_default) s += "ALTER COLUMN " + column_sql + " DROP DEFAULT, ";
-            s += type_change(column_sql, col.type, p.type);
-            if (move_default && p.default_id)
-                s += ", ALTER COLUMN " + column_sql + " SET DEFAULT " + r_.default_sql(p.default_id);
-            row.repair.push_back(statement(Phase::ColumnType, e, std::move(s),
-                                           cast_check(e, f.column_name, col.type, p.type)));
+            // No cast at all (integer to uuid): no fix, a human must decide how.
+            if (r_.explicit_cast(col.type, p.type)) {
+                // A default that cannot follow the new type would stop ALTER TYPE:
+                // take it off first and put the metadata's default back after.
+                // (One that converts on assignment always follows.)
+                bool move_default =
+                    col.default_id != 0 && p.default_ok && !r_.assignment_cast(col.type, p.type);
+                String s = alter_table(e);
+                if (move_default) s += "ALTER COLUMN " + column_sql + " DROP DEFAULT, ";
+                s += type_change(column_sql, col.type, p.type);
+                if (move_default && p.default_id)
+                    s += ", ALTER COLUMN " + column_sql + " SET DEFAULT " + r_.default_sql(p.default_id);
+                row.repair.push_back(statement(Phase::ColumnType, e, std::move(s),
+                                               cast_check(e, f.column_name, col.type, p.type)));
+            }
         }
 
         bool want_not_null = !f.is_nullable;
@@ -700,9 +703,11 @@ private:
             String uuid_sql = r_.type_sql(catalog_.uuid_type);
             row.expected = uuid_sql;
             row.actual = r_.type_sql(pk->type);
-            String s = alter_table(e) + type_change(pk_sql, pk->type, catalog_.uuid_type);
-            row.repair.push_back(statement(Phase::ColumnType, e, std::move(s),
-                                           cast_check(e, e.primary_key, pk->type, catalog_.uuid_type)));
+            if (r_.explicit_cast(pk->type, catalog_.uuid_type)) {  // text can; integer cannot
+                String s = alter_table(e) + type_change(pk_sql, pk->type, catalog_.uuid_type);
+                row.repair.push_back(statement(Phase::ColumnType, e, std::move(s),
+                                               cast_check(e, e.primary_key, pk->type, catalog_.uuid_type)));
+            }
         }
         if (pk && t.primary_key.size() == 1 && t.primary_key[0] == pk->attnum) return;
 

@@ -161,6 +161,8 @@ public:
     // Whether PostgreSQL converts from -> to on assignment (as INSERT would),
     // rather than only with an explicit cast.
     virtual bool assignment_cast(TypeKey from, TypeKey to) = 0;
+    // Whether any cast converts from -> to (an explicit one included).
+    virtual bool explicit_cast(TypeKey from, TypeKey to) = 0;
     virtual String default_sql(int default_id) = 0;
     virtual String quote_ident(std::string_view ident) = 0;
     virtual String quote_literal(std::string_view literal) = 0;

@@ -24,9 +24,11 @@ void execute(const String &sql) {
                         errdetail_internal("Statement: %s", sql.c_str())));
 }
 
-// How many rows would make the statement fail, or nullopt when that cannot
-// be told now (in a dry run, the objects it counts may not exist yet).
-std::optional<long long> count_blocking_rows(const core::Precheck &check) {
+// How many rows would make the statement fail. Not known (nullopt) when the
+// count itself fails: in a dry run the objects it counts may not exist yet,
+// or a lock was not granted within selegic.lock_timeout (then *locked is
+// set). A cancel or a statement_timeout is the user's and is raised.
+std::optional<long long> count_blocking_rows(const core::Precheck &check, bool *locked = nullptr) {
     try {
         return in_subtransaction([&] {
             execute(check.count_sql);
@@ -37,6 +39,11 @@ std::optional<long long> count_blocking_rows(const core::Precheck &check) {
             return isnull ? 0LL : static_cast<long long>(DatumGetInt64(d));
         });
     } catch (const PgError &e) {
+        int code = e.data()->sqlerrcode;
+        if (code == ERRCODE_QUERY_CANCELED || code == ERRCODE_ADMIN_SHUTDOWN ||
+            code == ERRCODE_OUT_OF_MEMORY)
+            throw;
+        if (locked && code == ERRCODE_LOCK_NOT_AVAILABLE) *locked = true;
         FreeErrorData(e.data());
         return std::nullopt;
     }
@@ -90,8 +97,12 @@ core::Vector<String> dry_run_script(const core::Vector<core::Statement> &plan) {
     core::Vector<String> lines;
     for (const core::Statement &s : plan) {
         if (s.check) {
-            auto n = count_blocking_rows(*s.check);
+            bool locked = false;
+            auto n = count_blocking_rows(*s.check, &locked);
             if (n && *n > 0) lines.push_back("-- would fail: " + describe(*s.check, *n));
+            if (locked)
+                lines.push_back("-- not checked: another session holds a lock on " + s.table +
+                                " (selegic.lock_timeout)");
         }
         lines.push_back(with_semicolon(s.sql));
     }
@@ -106,13 +117,8 @@ core::Vector<String> run_repair(const core::Vector<core::Statement> &plan, bool 
         if (SPI_connect() != SPI_OK_CONNECT)
             ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg_internal("SPI_connect failed")));
     });
-    if (dry_run) {
-        auto lines = dry_run_script(plan);
-        guard([] { SPI_finish(); });
-        return lines;
-    }
-
-    // lock_timeout for this call only, restored as a function's SET clause is.
+    // lock_timeout for this call only, restored as a function's SET clause is:
+    // the repair and the dry run's counts alike never queue behind a lock.
     int guc_level = guard([] { return NewGUCNestLevel(); });
     guard([] {
         char value[32];
@@ -120,6 +126,14 @@ core::Vector<String> run_repair(const core::Vector<core::Statement> &plan, bool 
         set_config_option("lock_timeout", value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
                           true, 0, false);
     });
+    if (dry_run) {
+        auto lines = dry_run_script(plan);
+        guard([&] {
+            AtEOXact_GUC(true, guc_level);
+            SPI_finish();
+        });
+        return lines;
+    }
 
     // Changes PostgreSQL would make silently (truncating, rounding) are refused
     // before anything runs.

@@ -273,6 +273,14 @@ bool PgResolver::assignment_cast(core::TypeKey from, core::TypeKey to) {
     });
 }
 
+bool PgResolver::explicit_cast(core::TypeKey from, core::TypeKey to) {
+    if (from.oid == to.oid) return true;
+    return guard([&] {
+        Oid source = from.oid;
+        return can_coerce_type(1, &source, &to.oid, COERCION_EXPLICIT);
+    });
+}
+
 String PgResolver::quote_ident(std::string_view ident) {
     String in(ident.data(), ident.size());
     return guard([&] {

@@ -65,6 +65,7 @@ public:
                                                  core::TypeKey type) override;
     core::String type_sql(core::TypeKey type) override;
     bool assignment_cast(core::TypeKey from, core::TypeKey to) override;
+    bool explicit_cast(core::TypeKey from, core::TypeKey to) override;
     core::String default_sql(int default_id) override { return defaults_.sql(default_id); }
     core::String quote_ident(std::string_view ident) override;
     core::String quote_literal(std::string_view literal) override;

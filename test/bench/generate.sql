@@ -22,8 +22,8 @@
 -- Every 50th entity (i % 50 = 7) has a name that needs quoting
 -- ("Bench Item 7") and columns "Name" and "select".
 --
--- Each statement that changes the catalog runs in its own transaction (\gexec),
--- so no lock-table limit is hit whatever the size.
+-- Tables and foreign keys are created one statement per transaction (\gexec),
+-- and the few hundred injections share one, so the default lock table suffices.
 
 \set ON_ERROR_STOP on
 \if :{?n_entities}

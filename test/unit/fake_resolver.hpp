@@ -30,6 +30,7 @@ public:
                                                  TypeKey type) override;
     String type_sql(TypeKey type) override;
     bool assignment_cast(TypeKey from, TypeKey to) override;
+    bool explicit_cast(TypeKey from, TypeKey to) override;
     String default_sql(int default_id) override;
     String quote_ident(std::string_view ident) override;
     String quote_literal(std::string_view literal) override;

@@ -158,6 +158,17 @@ TEST_F(RepairPlanTest, NarrowingTypmodIsRefusedNotTruncated) {
               "varying(100) unchanged");
 }
 
+TEST_F(RepairPlanTest, NoCastAtAllNeedsAHuman) {
+    core::Entity &e = entity(1, "orders");
+    field(e, 11, "ref", "uuid");
+    table(100, "orders").columns.push_back({String("ref"), 2, {23, -1}, false, 0});
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_STREQ(core::kind_name(rows[0].kind), "type_mismatch");
+    EXPECT_TRUE(rows[0].repair.empty());
+    EXPECT_FALSE(rows[0].fix_text());
+}
+
 TEST_F(RepairPlanTest, UniqueAndForeignKeyChecks) {
     core::Entity &c = entity(1, "customers");
     table(100, "customers");
