@@ -59,6 +59,16 @@ else
     record "isolation" FAIL
 fi
 
+# End-to-end tests: several sessions, a crash, or several clusters. Each
+# script ends with "N passed, M failed" and exits non-zero on failure; those
+# that need one use the cluster above (PGHOST/PGPORT), the fleet test starts
+# its own three.
+for script in test/e2e/*.sh; do
+    name=$(basename "$script" .sh)
+    echo "== e2e: $name"
+    if bash "$script"; then record "e2e:$name" pass; else record "e2e:$name" FAIL; fi
+done
+
 echo
 echo "== summary"
 pass=0 fail=0
