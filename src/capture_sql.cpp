@@ -59,7 +59,8 @@ extern "C" Datum selegic_metadata_changed(PG_FUNCTION_ARGS) {
         if (!CALLED_AS_TRIGGER(fcinfo))
             throw selegic::core::Error("39P01", "function can only be called as a trigger");
         auto *data = reinterpret_cast<TriggerData *>(fcinfo->context);
-        selegic::pg::guard([&] { CacheInvalidateRelcacheByRelid(RelationGetRelid(data->tg_relation)); });
+        selegic::pg::guard(
+            [&] { CacheInvalidateRelcacheByRelid(RelationGetRelid(data->tg_relation)); });
         selegic::pg::invalidate_managed_cache();
         return PointerGetDatum(nullptr);
     });
@@ -75,7 +76,8 @@ extern "C" Datum selegic_api_execute(PG_FUNCTION_ARGS) {
         selegic::pg::ApiScope api;
         selegic::pg::guard([&] {
             if (SPI_connect() != SPI_OK_CONNECT)
-                ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg_internal("SPI_connect failed")));
+                ereport(ERROR,
+                        (errcode(ERRCODE_INTERNAL_ERROR), errmsg_internal("SPI_connect failed")));
             int rc = SPI_execute(sql, false, 0);
             if (rc < 0)
                 ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),

@@ -19,8 +19,7 @@ Datum drift(FunctionCallInfo fcinfo) {
     std::optional<core::Uuid> only;
     if (!PG_ARGISNULL(0)) only = pg::uuid_from_datum(PG_GETARG_DATUM(0));
 
-    core::Vector<core::Entity> entities =
-        only ? pg::read_entity(*only) : pg::read_all_entities();
+    core::Vector<core::Entity> entities = only ? pg::read_entity(*only) : pg::read_all_entities();
     pg::DefaultInterner defaults;
     pg::PgResolver resolver(defaults);
     core::Catalog catalog = pg::read_catalog(entities, !only, defaults);

@@ -50,8 +50,7 @@ void on_transaction_end(XactEvent event, void *) {
 extern "C" void _PG_init(void) {
     using namespace selegic::pg;
     DefineCustomIntVariable(
-        "selegic.lock_timeout",
-        "How long a repair waits for a lock on a table before it gives up.",
+        "selegic.lock_timeout", "How long a repair waits for a lock on a table before it gives up.",
         "The repair functions set lock_timeout to this while they run, so a repair "
         "never queues behind a long transaction and blocks everyone behind it.",
         &lock_timeout_ms, 5000, 1, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);

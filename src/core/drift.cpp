@@ -149,20 +149,20 @@ private:
     }
 
     Precheck null_check(const Entity &e, const String &column_sql) {
-        return rows_check(e,
-                          "SELECT count(*) FROM " + qualified(e) + " WHERE " + column_sql + " IS NULL",
-                          "has NULL in " + column_sql, "have NULL in " + column_sql,
-                          "Fill in the missing values, or make the field nullable in the metadata.");
+        return rows_check(
+            e, "SELECT count(*) FROM " + qualified(e) + " WHERE " + column_sql + " IS NULL",
+            "has NULL in " + column_sql, "have NULL in " + column_sql,
+            "Fill in the missing values, or make the field nullable in the metadata.");
     }
 
     Precheck duplicate_check(const Entity &e, const String &column_sql) {
-        return rows_check(
-            e,
-            "SELECT coalesce(sum(n), 0)::bigint FROM (SELECT count(*) AS n FROM " + qualified(e) +
-                " WHERE " + column_sql + " IS NOT NULL GROUP BY " + column_sql +
-                " HAVING count(*) > 1) AS duplicates",
-            "has a duplicate value in " + column_sql, "have duplicate values in " + column_sql,
-            "Remove the duplicates, or make the field non-unique in the metadata.");
+        return rows_check(e,
+                          "SELECT coalesce(sum(n), 0)::bigint FROM (SELECT count(*) AS n FROM " +
+                              qualified(e) + " WHERE " + column_sql + " IS NOT NULL GROUP BY " +
+                              column_sql + " HAVING count(*) > 1) AS duplicates",
+                          "has a duplicate value in " + column_sql,
+                          "have duplicate values in " + column_sql,
+                          "Remove the duplicates, or make the field non-unique in the metadata.");
     }
 
     // Values that would not survive the type change. With only an explicit
@@ -175,16 +175,16 @@ private:
         String column_sql = r_.quote_ident(column);
         String type_sql = r_.type_sql(to);
         bool exact = r_.assignment_cast(from, to);
-        Precheck c = rows_check(
-            e,
-            "SELECT selegic.uncastable_rows(" + r_.quote_literal(qualified(e)) + ", " +
-                r_.quote_literal(column) + ", " + r_.quote_literal(type_sql) +
-                (exact ? ", true)" : ", false)"),
-            "has a value in " + column_sql + " that does not convert to " + type_sql +
-                (exact ? " unchanged" : ""),
-            "have values in " + column_sql + " that do not convert to " + type_sql +
-                (exact ? " unchanged" : ""),
-            "Correct those values, or change the field's sql_type in the metadata.");
+        Precheck c =
+            rows_check(e,
+                       "SELECT selegic.uncastable_rows(" + r_.quote_literal(qualified(e)) + ", " +
+                           r_.quote_literal(column) + ", " + r_.quote_literal(type_sql) +
+                           (exact ? ", true)" : ", false)"),
+                       "has a value in " + column_sql + " that does not convert to " + type_sql +
+                           (exact ? " unchanged" : ""),
+                       "have values in " + column_sql + " that do not convert to " + type_sql +
+                           (exact ? " unchanged" : ""),
+                       "Correct those values, or change the field's sql_type in the metadata.");
         c.enforce = exact;
         return c;
     }
@@ -263,7 +263,8 @@ private:
         for (const FieldPlan &p : plans) {
             if (!p.usable) continue;
             const Column *col = table->column(p.field->column_name);
-            if (!col && (col = renamed_column(e, *table, *p.field))) report_renamed(e, *p.field, *col);
+            if (!col && (col = renamed_column(e, *table, *p.field)))
+                report_renamed(e, *p.field, *col);
             if (!col) {
                 report_missing_column(e, p);
                 continue;
@@ -510,7 +511,8 @@ private:
     }
 
     void report_missing_column(const Entity &e, const FieldPlan &p) {
-        DriftRow &row = add_row(Kind::MissingColumn, e, p.field, column_object(e, p.field->column_name));
+        DriftRow &row =
+            add_row(Kind::MissingColumn, e, p.field, column_object(e, p.field->column_name));
         String expected = field_definition(e, p, false);
         if (p.field->is_unique) expected += " UNIQUE";
         if (p.target) {
@@ -563,7 +565,8 @@ private:
                 if (move_default) s += "ALTER COLUMN " + column_sql + " DROP DEFAULT, ";
                 s += type_change(column_sql, col.type, p.type);
                 if (move_default && p.default_id)
-                    s += ", ALTER COLUMN " + column_sql + " SET DEFAULT " + r_.default_sql(p.default_id);
+                    s += ", ALTER COLUMN " + column_sql + " SET DEFAULT " +
+                         r_.default_sql(p.default_id);
                 row.repair.push_back(statement(Phase::ColumnType, e, std::move(s),
                                                cast_check(e, f.column_name, col.type, p.type)));
             }
@@ -576,10 +579,12 @@ private:
             row.expected = String(want_not_null ? "NOT NULL" : "NULL");
             row.actual = String(col.not_null ? "NOT NULL" : "NULL");
             String s = alter_table(e);
-            s += "ALTER COLUMN " + column_sql + (want_not_null ? " SET NOT NULL" : " DROP NOT NULL");
+            s +=
+                "ALTER COLUMN " + column_sql + (want_not_null ? " SET NOT NULL" : " DROP NOT NULL");
             std::optional<Precheck> check;
             if (want_not_null) check = null_check(e, column_sql);
-            row.repair.push_back(statement(Phase::ColumnNullability, e, std::move(s), std::move(check)));
+            row.repair.push_back(
+                statement(Phase::ColumnNullability, e, std::move(s), std::move(check)));
         }
 
         if (p.default_ok) {
@@ -587,7 +592,8 @@ private:
             // default, so a type difference alone is not a default difference.
             int comparable = p.default_id;
             if (f.default_expr && col.type != p.type) {
-                const ResolvedDefault &d = r_.resolve_default(e.schema_name, *f.default_expr, col.type);
+                const ResolvedDefault &d =
+                    r_.resolve_default(e.schema_name, *f.default_expr, col.type);
                 if (d.ok) comparable = d.id;
             }
             if (comparable != col.default_id) {
@@ -623,8 +629,10 @@ private:
         if (f.is_unique) {
             row.expected = "UNIQUE (" + column_sql + ")";
             String s = alter_table(e);
-            s += "ADD CONSTRAINT " + r_.quote_ident(unique_name(e, f)) + " UNIQUE (" + column_sql + ")";
-            row.repair.push_back(statement(Phase::Constraint, e, std::move(s), duplicate_check(e, column_sql)));
+            s += "ADD CONSTRAINT " + r_.quote_ident(unique_name(e, f)) + " UNIQUE (" + column_sql +
+                 ")";
+            row.repair.push_back(
+                statement(Phase::Constraint, e, std::move(s), duplicate_check(e, column_sql)));
             return;
         }
         String actual;
@@ -643,7 +651,8 @@ private:
         row.actual = std::move(actual);
     }
 
-    void check_foreign_keys(const Entity &e, const Table &t, const FieldPlan &p, const Column &col) {
+    void check_foreign_keys(const Entity &e, const Table &t, const FieldPlan &p,
+                            const Column &col) {
         const Field &f = *p.field;
         if (f.references_entity && !p.target) return;  // reported as invalid_metadata
 
@@ -685,7 +694,8 @@ private:
         if (match) {
             if (!match->validated) {
                 String s = alter_table(e) + "VALIDATE CONSTRAINT " + r_.quote_ident(match->name);
-                row.repair.push_back(statement(Phase::ForeignKey, e, std::move(s), dangling_check(e, p)));
+                row.repair.push_back(
+                    statement(Phase::ForeignKey, e, std::move(s), dangling_check(e, p)));
             }
         } else if (p.target) {
             add_fkey_statements(e, p, row.repair);
@@ -699,14 +709,16 @@ private:
         String pk_sql = r_.quote_ident(e.primary_key);
         if (pk && pk->type != catalog_.uuid_type) {
             // The entity's key column is uuid by definition; no field describes it.
-            DriftRow &row = add_row(Kind::TypeMismatch, e, nullptr, column_object(e, e.primary_key));
+            DriftRow &row =
+                add_row(Kind::TypeMismatch, e, nullptr, column_object(e, e.primary_key));
             String uuid_sql = r_.type_sql(catalog_.uuid_type);
             row.expected = uuid_sql;
             row.actual = r_.type_sql(pk->type);
             if (r_.explicit_cast(pk->type, catalog_.uuid_type)) {  // text can; integer cannot
                 String s = alter_table(e) + type_change(pk_sql, pk->type, catalog_.uuid_type);
-                row.repair.push_back(statement(Phase::ColumnType, e, std::move(s),
-                                               cast_check(e, e.primary_key, pk->type, catalog_.uuid_type)));
+                row.repair.push_back(
+                    statement(Phase::ColumnType, e, std::move(s),
+                              cast_check(e, e.primary_key, pk->type, catalog_.uuid_type)));
             }
         }
         if (pk && t.primary_key.size() == 1 && t.primary_key[0] == pk->attnum) return;
@@ -757,9 +769,15 @@ private:
         for (const Table &t : catalog_.tables) {
             if (!t.is_table() || t.is_partition) continue;
             if (managed_schemas.find(t.schema_name) == managed_schemas.end()) continue;
-            if (std::binary_search(named.begin(), named.end(), Name(t.schema_name, t.name))) continue;
-            DriftRow row{Kind::UnmanagedTable, std::nullopt, std::nullopt,
-                         qualified(t.schema_name, t.name), {}, String(relkind_description(t.relkind)), {}};
+            if (std::binary_search(named.begin(), named.end(), Name(t.schema_name, t.name)))
+                continue;
+            DriftRow row{Kind::UnmanagedTable,
+                         std::nullopt,
+                         std::nullopt,
+                         qualified(t.schema_name, t.name),
+                         {},
+                         String(relkind_description(t.relkind)),
+                         {}};
             rows_.push_back(std::move(row));
         }
     }
@@ -772,7 +790,8 @@ private:
             auto ka = key(a), kb = key(b);
             if (ka != kb) return ka < kb;
             // Same object and kind (e.g. two invalid values of one field): by content.
-            return std::tie(a.field_id, a.expected, a.actual) < std::tie(b.field_id, b.expected, b.actual);
+            return std::tie(a.field_id, a.expected, a.actual) <
+                   std::tie(b.field_id, b.expected, b.actual);
         });
     }
 

@@ -50,8 +50,8 @@ struct Precheck {
 
 struct Statement {
     Phase phase;
-    String sql;                      // one statement, without the trailing semicolon
-    String table;                    // the table it changes, quoted, for messages
+    String sql;                     // one statement, without the trailing semicolon
+    String table;                   // the table it changes, quoted, for messages
     std::optional<Precheck> check;  // set where existing rows can make it fail
 };
 

@@ -49,14 +49,17 @@ bool table_less(const Table &a, const Table &b) {
 }
 }  // namespace
 
-void Catalog::sort() { std::sort(tables.begin(), tables.end(), table_less); }
+void Catalog::sort() {
+    std::sort(tables.begin(), tables.end(), table_less);
+}
 
 const Table *Catalog::find(std::string_view schema, std::string_view name) const {
-    auto it = std::lower_bound(tables.begin(), tables.end(), std::make_pair(schema, name),
-                               [](const Table &t, const std::pair<std::string_view, std::string_view> &k) {
-                                   int c = std::string_view(t.schema_name).compare(k.first);
-                                   return c != 0 ? c < 0 : std::string_view(t.name) < k.second;
-                               });
+    auto it = std::lower_bound(
+        tables.begin(), tables.end(), std::make_pair(schema, name),
+        [](const Table &t, const std::pair<std::string_view, std::string_view> &k) {
+            int c = std::string_view(t.schema_name).compare(k.first);
+            return c != 0 ? c < 0 : std::string_view(t.name) < k.second;
+        });
     if (it != tables.end() && it->schema_name == schema && it->name == name) return &*it;
     return nullptr;
 }

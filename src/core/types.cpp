@@ -29,8 +29,7 @@ Uuid Uuid::parse(std::string_view text) {
     Uuid id;
     std::size_t pos = 0;
     for (std::size_t i = 0; i < id.bytes.size(); ++i) {
-        if ((i == 4 || i == 6 || i == 8 || i == 10) && pos < text.size() && text[pos] == '-')
-            ++pos;
+        if ((i == 4 || i == 6 || i == 8 || i == 10) && pos < text.size() && text[pos] == '-') ++pos;
         int hi = pos < text.size() ? hex_value(text[pos]) : -1;
         int lo = pos + 1 < text.size() ? hex_value(text[pos + 1]) : -1;
         if (hi < 0 || lo < 0)

@@ -26,7 +26,9 @@ using FlatMap = boost::container::pmr::flat_map<K, V>;
 template <class K>
 using FlatSet = boost::container::pmr::flat_set<K>;
 
-inline String to_string(std::string_view s) { return String(s.data(), s.size()); }
+inline String to_string(std::string_view s) {
+    return String(s.data(), s.size());
+}
 
 struct Uuid {
     std::array<unsigned char, 16> bytes{};

@@ -15,8 +15,8 @@ using core::String;
 // relation column; calls visit(tuple, desc) for each row. Rows of other
 // relations may reach visit in the whole-scan case: it filters.
 template <class Visit>
-void scan_catalog(Oid catalog, Oid index, AttrNumber relid_column,
-                  const core::Vector<Oid> &relids, bool whole, Visit visit) {
+void scan_catalog(Oid catalog, Oid index, AttrNumber relid_column, const core::Vector<Oid> &relids,
+                  bool whole, Visit visit) {
     Relation rel = table_open(catalog, AccessShareLock);
     TupleDesc desc = RelationGetDescr(rel);
     if (whole) {
@@ -129,7 +129,8 @@ private:
             auto *rel = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup));
             auto it = namespaces_.find(rel->relnamespace);
             if (it == namespaces_.end()) return;
-            bool table = rel->relkind == RELKIND_RELATION || rel->relkind == RELKIND_PARTITIONED_TABLE;
+            bool table =
+                rel->relkind == RELKIND_RELATION || rel->relkind == RELKIND_PARTITIONED_TABLE;
             if (!table && !std::binary_search(wanted.begin(), wanted.end(),
                                               Name(rel->relnamespace, NameStr(rel->relname))))
                 return;
@@ -163,12 +164,14 @@ private:
                          c.type = {att->atttypid, att->atttypmod};
                          c.not_null = att->attnotnull;
                          // A generation expression is not a default.
-                         if (att->attgenerated != '\0') generated_.emplace(att->attrelid, att->attnum);
+                         if (att->attgenerated != '\0')
+                             generated_.emplace(att->attrelid, att->attnum);
                          t->columns.push_back(std::move(c));
                      });
         for (core::Table &t : catalog_.tables)
-            std::sort(t.columns.begin(), t.columns.end(),
-                      [](const core::Column &a, const core::Column &b) { return a.attnum < b.attnum; });
+            std::sort(
+                t.columns.begin(), t.columns.end(),
+                [](const core::Column &a, const core::Column &b) { return a.attnum < b.attnum; });
     }
 
     void read_defaults() {
@@ -227,19 +230,20 @@ private:
             return std::binary_search(constraint_indexes_.begin(), constraint_indexes_.end(),
                                       indexrelid);
         };
-        scan_catalog(IndexRelationId, IndexIndrelidIndexId, Anum_pg_index_indrelid, relids_,
-                     complete_, [&](HeapTuple tup, TupleDesc) {
-                         auto *idx = reinterpret_cast<Form_pg_index>(GETSTRUCT(tup));
-                         if (!idx->indisunique || idx->indisprimary || !idx->indisvalid ||
-                             idx->indnkeyatts != 1 || idx->indkey.values[0] == 0)
-                             return;
-                         if (!heap_attisnull(tup, Anum_pg_index_indpred, nullptr) ||
-                             !heap_attisnull(tup, Anum_pg_index_indexprs, nullptr))
-                             return;
-                         core::Table *t = table_of(idx->indrelid);
-                         if (!t || backs_constraint(idx->indexrelid)) return;
-                         pending_indexes_.push_back({idx->indexrelid, idx->indrelid, idx->indkey.values[0]});
-                     });
+        scan_catalog(
+            IndexRelationId, IndexIndrelidIndexId, Anum_pg_index_indrelid, relids_, complete_,
+            [&](HeapTuple tup, TupleDesc) {
+                auto *idx = reinterpret_cast<Form_pg_index>(GETSTRUCT(tup));
+                if (!idx->indisunique || idx->indisprimary || !idx->indisvalid ||
+                    idx->indnkeyatts != 1 || idx->indkey.values[0] == 0)
+                    return;
+                if (!heap_attisnull(tup, Anum_pg_index_indpred, nullptr) ||
+                    !heap_attisnull(tup, Anum_pg_index_indexprs, nullptr))
+                    return;
+                core::Table *t = table_of(idx->indrelid);
+                if (!t || backs_constraint(idx->indexrelid)) return;
+                pending_indexes_.push_back({idx->indexrelid, idx->indrelid, idx->indkey.values[0]});
+            });
         for (const PendingIndex &p : pending_indexes_) {
             char *name = get_rel_name(p.indexrelid);
             if (!name) continue;

@@ -43,10 +43,18 @@ namespace {
 bool api_scope_active = false;
 }
 
-ApiScope::ApiScope() : previous_(api_scope_active) { api_scope_active = true; }
-ApiScope::~ApiScope() { api_scope_active = previous_; }
-bool ApiScope::active() { return api_scope_active; }
-void ApiScope::reset() { api_scope_active = false; }
+ApiScope::ApiScope() : previous_(api_scope_active) {
+    api_scope_active = true;
+}
+ApiScope::~ApiScope() {
+    api_scope_active = previous_;
+}
+bool ApiScope::active() {
+    return api_scope_active;
+}
+void ApiScope::reset() {
+    api_scope_active = false;
+}
 
 namespace {
 
@@ -105,8 +113,8 @@ const ManagedCache &managed_cache() {
     // DDL on it is resolved to the field, and repaired with it.
     core::Vector<core::Rename> renames = read_renames(entities, true);
     DefaultResourceScope in_cache(cache_resource);
-    auto *built = new (cache_resource->allocate(sizeof(ManagedCache), alignof(ManagedCache)))
-        ManagedCache();
+    auto *built =
+        new (cache_resource->allocate(sizeof(ManagedCache), alignof(ManagedCache))) ManagedCache();
     core::Vector<std::pair<String, ManagedTable>> tables;
     tables.reserve(entities.size());
     for (const core::Entity &e : entities) {
@@ -260,7 +268,8 @@ Oid owning_relation(Oid classid, Oid objid) {
         {TriggerRelationId, TriggerOidIndexId, Anum_pg_trigger_oid, Anum_pg_trigger_tgrelid},
         {PolicyRelationId, PolicyOidIndexId, Anum_pg_policy_oid, Anum_pg_policy_polrelid},
         {RewriteRelationId, RewriteOidIndexId, Anum_pg_rewrite_oid, Anum_pg_rewrite_ev_class},
-        {AttrDefaultRelationId, AttrDefaultOidIndexId, Anum_pg_attrdef_oid, Anum_pg_attrdef_adrelid},
+        {AttrDefaultRelationId, AttrDefaultOidIndexId, Anum_pg_attrdef_oid,
+         Anum_pg_attrdef_adrelid},
     };
     for (const Lookup &l : lookups) {
         if (classid != l.catalog) continue;
@@ -446,13 +455,16 @@ void attach_field(LogRow &row, const Target &t, const char *column) {
 core::Uuid random_uuid() {
     core::Uuid id;
     if (!pg_strong_random(id.bytes.data(), id.bytes.size()))
-        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate random values")));
+        ereport(ERROR,
+                (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate random values")));
     id.bytes[6] = static_cast<unsigned char>((id.bytes[6] & 0x0F) | 0x40);  // version 4
     id.bytes[8] = static_cast<unsigned char>((id.bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
     return id;
 }
 
-Datum name_datum(const char *s) { return DirectFunctionCall1(namein, CStringGetDatum(s)); }
+Datum name_datum(const char *s) {
+    return DirectFunctionCall1(namein, CStringGetDatum(s));
+}
 Datum text_datum(const String &s) {
     return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size())));
 }
@@ -493,15 +505,24 @@ void write_rows(const core::Vector<LogRow> &rows, bool manual, core::Vector<core
                         errmsg("relation \"selegic.drift_log\" does not exist")));
     Relation rel = table_open(relid, RowExclusiveLock);
     TupleDesc desc = RelationGetDescr(rel);
-    LogColumns c{column_of(desc, "id"),          column_of(desc, "database_name"),
-                 column_of(desc, "occurred_at"), column_of(desc, "origin"),
-                 column_of(desc, "command_tag"), column_of(desc, "action"),
-                 column_of(desc, "object_identity"), column_of(desc, "entity_id"),
-                 column_of(desc, "field_id"),    column_of(desc, "old_name"),
-                 column_of(desc, "new_name"),    column_of(desc, "session_user_name"),
-                 column_of(desc, "current_user_name"), column_of(desc, "application_name"),
-                 column_of(desc, "client_addr"), column_of(desc, "backend_pid"),
-                 column_of(desc, "transaction_id"), column_of(desc, "query")};
+    LogColumns c{column_of(desc, "id"),
+                 column_of(desc, "database_name"),
+                 column_of(desc, "occurred_at"),
+                 column_of(desc, "origin"),
+                 column_of(desc, "command_tag"),
+                 column_of(desc, "action"),
+                 column_of(desc, "object_identity"),
+                 column_of(desc, "entity_id"),
+                 column_of(desc, "field_id"),
+                 column_of(desc, "old_name"),
+                 column_of(desc, "new_name"),
+                 column_of(desc, "session_user_name"),
+                 column_of(desc, "current_user_name"),
+                 column_of(desc, "application_name"),
+                 column_of(desc, "client_addr"),
+                 column_of(desc, "backend_pid"),
+                 column_of(desc, "transaction_id"),
+                 column_of(desc, "query")};
 
     char *dbname = get_database_name(MyDatabaseId);
     char *session_user = GetUserNameFromId(GetSessionUserId(), false);
@@ -623,14 +644,14 @@ Outcome record(const core::Vector<LogRow> &rows, bool manual) {
 }
 
 [[noreturn]] void raise_blocked(const Outcome &o, const char *command_tag) {
-    throw core::Error("42501",
-                      std::string("manual DDL on managed object ") + o.blocked_object.c_str() +
-                          " is blocked",
-                      std::string(command_tag) +
-                          " was refused because selegic.manual_ddl is 'block'; the statement "
-                          "was rolled back.",
-                      "Change the schema through the Selegic API (or selegic_api_execute()), "
-                      "or repair drift with selegic_resync().");
+    throw core::Error(
+        "42501",
+        std::string("manual DDL on managed object ") + o.blocked_object.c_str() + " is blocked",
+        std::string(command_tag) +
+            " was refused because selegic.manual_ddl is 'block'; the statement "
+            "was rolled back.",
+        "Change the schema through the Selegic API (or selegic_api_execute()), "
+        "or repair drift with selegic_resync().");
 }
 
 // Runs a capture in a subtransaction so that a failure in it cannot abort the
@@ -679,7 +700,9 @@ void capture_ddl_command_end(EventTriggerData *trigger) {
                 Oid classid = DatumGetObjectId(slot_getattr(slot, 1, &isnull));
                 Oid objid = DatumGetObjectId(slot_getattr(slot, 2, &isnull));
                 Datum cmd_datum = slot_getattr(slot, 9, &isnull);
-                auto *cmd = isnull ? nullptr : reinterpret_cast<CollectedCommand *>(DatumGetPointer(cmd_datum));
+                auto *cmd = isnull
+                                ? nullptr
+                                : reinterpret_cast<CollectedCommand *>(DatumGetPointer(cmd_datum));
                 Oid relid = owning_relation(classid, objid);
                 if (!OidIsValid(relid)) return;
 
@@ -845,12 +868,14 @@ void resolve_log_rows(const core::Vector<core::Uuid> &fields,
         Oid saved_user;
         int saved_context;
         GetUserIdAndSecContext(&saved_user, &saved_context);
-        SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE |
-                                          SECURITY_RESTRICTED_OPERATION);
+        SetUserIdAndSecContext(
+            owner, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
         Oid types[3] = {UUIDARRAYOID, UUIDARRAYOID, TEXTOID};
-        Datum values[3] = {uuid_array(fields), uuid_array(entities), CStringGetTextDatum(resolution)};
+        Datum values[3] = {uuid_array(fields), uuid_array(entities),
+                           CStringGetTextDatum(resolution)};
         if (SPI_connect() != SPI_OK_CONNECT)
-            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg_internal("SPI_connect failed")));
+            ereport(ERROR,
+                    (errcode(ERRCODE_INTERNAL_ERROR), errmsg_internal("SPI_connect failed")));
         int rc = SPI_execute_with_args(
             "UPDATE selegic.drift_log SET resolved_at = pg_catalog.now(), resolution = $3 "
             "WHERE resolved_at IS NULL AND origin = 'manual' AND (field_id = ANY ($1) OR "
@@ -868,6 +893,8 @@ void register_managed_cache_invalidation() {
     CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum)0);
 }
 
-void invalidate_managed_cache() { cache_stale = true; }
+void invalidate_managed_cache() {
+    cache_stale = true;
+}
 
 }  // namespace selegic::pg

@@ -11,9 +11,7 @@ ErrorData *run_guarded(Thunk thunk, void *arg) {
     MemoryContext volatile caller_cxt = CurrentMemoryContext;
     ErrorData *volatile error = nullptr;
     PG_TRY();
-    {
-        thunk(arg);
-    }
+    { thunk(arg); }
     PG_CATCH();
     {
         MemoryContextSwitchTo(caller_cxt);
@@ -61,8 +59,8 @@ namespace {
 char *copy_text(const char *s) {
     if (!s || !*s) return nullptr;
     std::size_t n = std::strlen(s) + 1;
-    auto *out = static_cast<char *>(
-        MemoryContextAllocExtended(CurrentMemoryContext, n, MCXT_ALLOC_NO_OOM));
+    auto *out =
+        static_cast<char *>(MemoryContextAllocExtended(CurrentMemoryContext, n, MCXT_ALLOC_NO_OOM));
     if (out) std::memcpy(out, s, n);
     return out;
 }

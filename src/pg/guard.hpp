@@ -62,7 +62,8 @@ auto run(F &&f, Runner runner) {
     using R = decltype(f());
     if constexpr (std::is_void_v<R>) {
         Call<std::remove_reference_t<F>> call{&f, nullptr};
-        if (ErrorData *e = runner(&Call<std::remove_reference_t<F>>::thunk, &call)) throw PgError(e);
+        if (ErrorData *e = runner(&Call<std::remove_reference_t<F>>::thunk, &call))
+            throw PgError(e);
         if (call.exception) std::rethrow_exception(call.exception);
     } else {
         std::optional<R> result;

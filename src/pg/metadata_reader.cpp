@@ -40,7 +40,9 @@ String to_text(Datum d) {
     return s;
 }
 
-String to_name(Datum d) { return String(NameStr(*DatumGetName(d))); }
+String to_name(Datum d) {
+    return String(NameStr(*DatumGetName(d)));
+}
 
 Snapshot statement_snapshot() {
     return ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
@@ -98,7 +100,8 @@ core::Uuid field_from(HeapTuple tup, TupleDesc desc, const FieldCols &c, core::F
     f.is_nullable = DatumGetBool(at(c.is_nullable));
     if (!nulls[c.default_expr - 1]) f.default_expr = to_text(at(c.default_expr));
     f.is_unique = DatumGetBool(at(c.is_unique));
-    if (!nulls[c.references_entity - 1]) f.references_entity = uuid_from_datum(at(c.references_entity));
+    if (!nulls[c.references_entity - 1])
+        f.references_entity = uuid_from_datum(at(c.references_entity));
     f.on_delete = to_text(at(c.on_delete));
     return uuid_from_datum(at(c.entity_id));
 }
@@ -160,8 +163,8 @@ core::Vector<core::Entity> read_all_entities() {
         core::Entity *last = nullptr;  // fields usually come grouped by entity
         auto owner_of = [&](HeapTuple t) -> core::Entity * {
             bool isnull;
-            core::Uuid owner =
-                uuid_from_datum(heap_getattr(t, fc.entity_id, RelationGetDescr(rels.field), &isnull));
+            core::Uuid owner = uuid_from_datum(
+                heap_getattr(t, fc.entity_id, RelationGetDescr(rels.field), &isnull));
             if (last && last->id == owner) return last;
             auto it = std::lower_bound(
                 entities.begin(), entities.end(), owner,
@@ -171,7 +174,8 @@ core::Vector<core::Entity> read_all_entities() {
         };
         core::Vector<std::uint32_t> counts(entities.size(), 0);
         scan(rels.field, InvalidOid, 0, nullptr, [&](HeapTuple t) {
-            if (core::Entity *e = owner_of(t)) ++counts[static_cast<std::size_t>(e - entities.data())];
+            if (core::Entity *e = owner_of(t))
+                ++counts[static_cast<std::size_t>(e - entities.data())];
         });
         for (std::size_t i = 0; i < entities.size(); ++i) entities[i].fields.reserve(counts[i]);
         scan(rels.field, InvalidOid, 0, nullptr, [&](HeapTuple t) {
@@ -216,10 +220,10 @@ core::Vector<core::Entity> read_entity(const core::Uuid &id) {
         rels.close();
     });
     if (entities.empty())
-        throw core::Error(core::sqlstate::undefined_object,
-                          "selegic entity \"" + std::string(id.to_string().c_str()) +
-                              "\" does not exist",
-                          {}, "Entity ids are the id column of selegic.entity.");
+        throw core::Error(
+            core::sqlstate::undefined_object,
+            "selegic entity \"" + std::string(id.to_string().c_str()) + "\" does not exist", {},
+            "Entity ids are the id column of selegic.entity.");
     return entities;
 }
 
@@ -235,10 +239,10 @@ core::Uuid read_field_entity(const core::Uuid &field_id) {
         rels.close();
     });
     if (!entity)
-        throw core::Error(core::sqlstate::undefined_object,
-                          "selegic field \"" + std::string(field_id.to_string().c_str()) +
-                              "\" does not exist",
-                          {}, "Field ids are the id column of selegic.field.");
+        throw core::Error(
+            core::sqlstate::undefined_object,
+            "selegic field \"" + std::string(field_id.to_string().c_str()) + "\" does not exist",
+            {}, "Field ids are the id column of selegic.field.");
     return *entity;
 }
 
@@ -286,7 +290,8 @@ core::Vector<core::Rename> read_renames(const core::Vector<core::Entity> &entiti
         }
         table_close(rel, AccessShareLock);
     });
-    std::stable_sort(seen.begin(), seen.end(), [](const Seen &a, const Seen &b) { return a.at < b.at; });
+    std::stable_sort(seen.begin(), seen.end(),
+                     [](const Seen &a, const Seen &b) { return a.at < b.at; });
     core::Vector<core::Rename> out;
     out.reserve(seen.size());
     for (Seen &s : seen) out.push_back(std::move(s.rename));

@@ -80,7 +80,8 @@ String with_semicolon(const String &sql) {
             hint = failed.check->hint.c_str();
         }
     }
-    if (detail.empty()) detail = std::string("The failing statement was: ") + failed.sql.c_str() + ".";
+    if (detail.empty())
+        detail = std::string("The failing statement was: ") + failed.sql.c_str() + ".";
     detail += " The repair was rolled back; nothing was changed.";
     guard([&] {
         edata->detail = pstrdup(detail.c_str());
@@ -115,7 +116,8 @@ core::Vector<String> run_repair(const core::Vector<core::Statement> &plan, bool 
     if (plan.empty()) return {};
     guard([] {
         if (SPI_connect() != SPI_OK_CONNECT)
-            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg_internal("SPI_connect failed")));
+            ereport(ERROR,
+                    (errcode(ERRCODE_INTERNAL_ERROR), errmsg_internal("SPI_connect failed")));
     });
     // lock_timeout for this call only, restored as a function's SET clause is:
     // the repair and the dry run's counts alike never queue behind a lock.
@@ -123,8 +125,8 @@ core::Vector<String> run_repair(const core::Vector<core::Statement> &plan, bool 
     guard([] {
         char value[32];
         pg_snprintf(value, sizeof value, "%dms", lock_timeout_ms);
-        set_config_option("lock_timeout", value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-                          true, 0, false);
+        set_config_option("lock_timeout", value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+                          0, false);
     });
     if (dry_run) {
         auto lines = dry_run_script(plan);
@@ -142,12 +144,12 @@ core::Vector<String> run_repair(const core::Vector<core::Statement> &plan, bool 
         auto n = count_blocking_rows(*s.check);
         if (n && *n > 0) {
             guard([&] { SPI_finish(); });
-            throw core::Error(core::sqlstate::data_exception,
-                              std::string("repair of ") + s.table.c_str() +
-                                  " would change existing values",
-                              std::string(describe(*s.check, *n).c_str()) +
-                                  ". The repair was not run; nothing was changed.",
-                              s.check->hint.c_str());
+            throw core::Error(
+                core::sqlstate::data_exception,
+                std::string("repair of ") + s.table.c_str() + " would change existing values",
+                std::string(describe(*s.check, *n).c_str()) +
+                    ". The repair was not run; nothing was changed.",
+                s.check->hint.c_str());
         }
     }
 
@@ -160,9 +162,7 @@ core::Vector<String> run_repair(const core::Vector<core::Statement> &plan, bool 
             for (current = 0; current < plan.size(); ++current) execute(plan[current].sql);
         });
     } catch (const PgError &e) {
-        guard([&] {
-            AtEOXact_GUC(false, guc_level);
-        });
+        guard([&] { AtEOXact_GUC(false, guc_level); });
         explain_failure(e.data(), plan[current]);
     }
     guard([&] {

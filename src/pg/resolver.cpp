@@ -44,8 +44,8 @@ Node *parse_single_expression(const char *expr) {
     auto *s = reinterpret_cast<SelectStmt *>(stmt);
     if (s->op != SETOP_NONE || s->fromClause || s->whereClause || s->groupClause ||
         s->havingClause || s->windowClause || s->valuesLists || s->sortClause || s->limitCount ||
-        s->limitOffset || s->lockingClause || s->withClause || s->intoClause ||
-        s->distinctClause || list_length(s->targetList) != 1)
+        s->limitOffset || s->lockingClause || s->withClause || s->intoClause || s->distinctClause ||
+        list_length(s->targetList) != 1)
         not_an_expression();
     ResTarget *target = linitial_node(ResTarget, s->targetList);
     if (target->name || target->indirection) not_an_expression();
@@ -60,7 +60,7 @@ Node *parse_single_expression(const char *expr) {
 // so no user text can fake a field name here.
 void blank_ignored_fields(std::string_view in, String &out, bool locations_only = false) {
     static constexpr std::string_view kIgnored[] = {
-        ":location ",      ":funcformat ",  ":relabelformat ", ":coerceformat ",
+        ":location ",      ":funcformat ", ":relabelformat ", ":coerceformat ",
         ":convertformat ", ":row_format ", ":coercionformat "};
     const std::size_t n_ignored = locations_only ? 1 : std::size(kIgnored);
     out.clear();
@@ -103,9 +103,10 @@ String shape_of(Node *tree) {
 // make them one tree so a default written either way compares equal.
 Node *canonical_time(Node *node, void *context) {
     if (!node) return nullptr;
-    bool is_now = (IsA(node, SQLValueFunction) &&
-                   castNode(SQLValueFunction, node)->op == SVFOP_CURRENT_TIMESTAMP) ||
-                  (IsA(node, FuncExpr) && castNode(FuncExpr, node)->funcid == F_TRANSACTION_TIMESTAMP);
+    bool is_now =
+        (IsA(node, SQLValueFunction) &&
+         castNode(SQLValueFunction, node)->op == SVFOP_CURRENT_TIMESTAMP) ||
+        (IsA(node, FuncExpr) && castNode(FuncExpr, node)->funcid == F_TRANSACTION_TIMESTAMP);
     if (is_now)
         return reinterpret_cast<Node *>(
             makeFuncExpr(F_NOW, TIMESTAMPTZOID, NIL, InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL));

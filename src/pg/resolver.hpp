@@ -25,9 +25,9 @@ struct StringHash {
 };
 // Hashed rather than flat: the keys can number in the tens of thousands.
 template <class V>
-using StringMap =
-    std::unordered_map<core::String, V, StringHash, std::equal_to<core::String>,
-                       boost::container::pmr::polymorphic_allocator<std::pair<const core::String, V>>>;
+using StringMap = std::unordered_map<
+    core::String, V, StringHash, std::equal_to<core::String>,
+    boost::container::pmr::polymorphic_allocator<std::pair<const core::String, V>>>;
 
 class DefaultInterner {
 public:
@@ -43,12 +43,13 @@ private:
         Node *tree;
         core::String sql;  // empty until asked for
     };
-    core::Vector<Entry> trees_;                  // id - 1 -> tree
-    StringMap<int> by_shape_;  // tree text without locations -> id
+    core::Vector<Entry> trees_;  // id - 1 -> tree
+    StringMap<int> by_shape_;    // tree text without locations -> id
     // adbin text -> id; keys view strings owned by stored_text_, so a lookup
     // copies nothing.
-    std::unordered_map<std::string_view, int, std::hash<std::string_view>, std::equal_to<>,
-                       boost::container::pmr::polymorphic_allocator<std::pair<const std::string_view, int>>>
+    std::unordered_map<
+        std::string_view, int, std::hash<std::string_view>, std::equal_to<>,
+        boost::container::pmr::polymorphic_allocator<std::pair<const std::string_view, int>>>
         stored_;
     core::Vector<core::Vector<char>> stored_text_;
     core::String scratch_;  // the adbin being looked up, locations blanked

@@ -50,7 +50,8 @@ World make_world(int n_entities) {
 void BM_ComputeDrift(benchmark::State &state) {
     World w = make_world(static_cast<int>(state.range(0)));
     test::FakeResolver resolver;
-    for (auto _ : state) benchmark::DoNotOptimize(core::compute_drift(w.entities, w.catalog, resolver));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(core::compute_drift(w.entities, w.catalog, resolver));
     state.SetItemsProcessed(state.iterations() * state.range(0) * 20);
 }
 

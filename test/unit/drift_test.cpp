@@ -172,8 +172,9 @@ TEST_F(DriftTest, MissingPrimaryKeyColumnIsAddedWithFreshKeys) {
     t.primary_key.clear();
     auto rows = drift();
     ASSERT_EQ(rows.size(), 1u);
-    EXPECT_EQ(fix(rows[0]),
-              "ALTER TABLE public.orders ADD COLUMN id uuid DEFAULT gen_random_uuid() PRIMARY KEY;");
+    EXPECT_EQ(
+        fix(rows[0]),
+        "ALTER TABLE public.orders ADD COLUMN id uuid DEFAULT gen_random_uuid() PRIMARY KEY;");
 }
 
 TEST_F(DriftTest, PrimaryKeyOnOtherColumnsNeedsAHuman) {
@@ -421,7 +422,8 @@ TEST_F(DriftTest, RenamedColumnKnownFromTheLogIsRenamedBack) {
     Table &t = table(100, "orders");
     column(t, "total2", kInt, false);  // renamed twice by hand, and made nullable
     catalog.renames.push_back({e.id, String("amount"), String("total")});
-    catalog.renames.push_back({uuid_n(99), String("total"), String("elsewhere")});  // another entity
+    catalog.renames.push_back(
+        {uuid_n(99), String("total"), String("elsewhere")});  // another entity
     catalog.renames.push_back({e.id, String("total"), String("total2")});
     auto rows = drift();
     ASSERT_EQ(rows.size(), 2u);
@@ -548,10 +550,12 @@ TEST_F(DriftTest, OrderIsByObjectThenKind) {
     auto rows = drift();
     ASSERT_EQ(rows.size(), 5u);
     std::vector<std::string> got;
-    for (auto &r : rows) got.push_back(std::string(r.object.c_str()) + " " + core::kind_name(r.kind));
-    EXPECT_EQ(got, (std::vector<std::string>{"public.t missing_primary_key", "public.t.a missing_column",
-                                             "public.t.b nullability_mismatch",
-                                             "public.t.b type_mismatch", "public.t.b unique_mismatch"}));
+    for (auto &r : rows)
+        got.push_back(std::string(r.object.c_str()) + " " + core::kind_name(r.kind));
+    EXPECT_EQ(got,
+              (std::vector<std::string>{"public.t missing_primary_key", "public.t.a missing_column",
+                                        "public.t.b nullability_mismatch",
+                                        "public.t.b type_mismatch", "public.t.b unique_mismatch"}));
 }
 
 TEST_F(DriftTest, TypesAreResolvedOncePerSpelling) {

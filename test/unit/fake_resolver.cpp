@@ -28,7 +28,8 @@ FakeResolver::FakeResolver() {
     add_default("NULL", 23, "");
 }
 
-void FakeResolver::add_type(const std::string &spelling, TypeKey key, const std::string &canonical) {
+void FakeResolver::add_type(const std::string &spelling, TypeKey key,
+                            const std::string &canonical) {
     types_[spelling] = key;
     type_names_[{key.oid, key.typmod}] = canonical;
 }
@@ -101,7 +102,9 @@ bool FakeResolver::explicit_cast(TypeKey from, TypeKey to) {
     return from.oid != 2950 && to.oid != 2950;
 }
 
-String FakeResolver::default_sql(int id) { return String(id_sql_.at(id).c_str()); }
+String FakeResolver::default_sql(int id) {
+    return String(id_sql_.at(id).c_str());
+}
 
 String FakeResolver::quote_ident(std::string_view ident) {
     static const std::set<std::string_view> keywords = {"select", "table", "order", "user", "from"};

@@ -79,7 +79,8 @@ TEST_F(RepairPlanTest, PhasesOrderTablesColumnsConstraintsThenForeignKeys) {
         "CREATE TABLE public.b (id uuid PRIMARY KEY)",
         "ALTER TABLE public.c ADD COLUMN x integer CONSTRAINT c_x_key UNIQUE",
         "ALTER TABLE public.c ALTER COLUMN y SET NOT NULL",
-        "ALTER TABLE public.a ADD CONSTRAINT a_b_id_fkey FOREIGN KEY (b_id) REFERENCES public.b(id) NOT VALID",
+        "ALTER TABLE public.a ADD CONSTRAINT a_b_id_fkey FOREIGN KEY (b_id) REFERENCES "
+        "public.b(id) NOT VALID",
         "ALTER TABLE public.a VALIDATE CONSTRAINT a_b_id_fkey",
     };
     EXPECT_EQ(got, want);
@@ -117,7 +118,8 @@ TEST_F(RepairPlanTest, NotNullColumnWithoutDefaultNeedsAnEmptyTable) {
 TEST_F(RepairPlanTest, AssignmentCastNeedsNoUsingAndMustKeepValues) {
     core::Entity &e = entity(1, "orders");
     field(e, 11, "amount", "bigint").default_expr = String("0");
-    table(100, "orders").columns.push_back({String("amount"), 2, {23, -1}, false, resolver.default_id("0", 23)});
+    table(100, "orders")
+        .columns.push_back({String("amount"), 2, {23, -1}, false, resolver.default_id("0", 23)});
     const core::Statement s = only_statement(drift());
     EXPECT_EQ(s.sql, "ALTER TABLE public.orders ALTER COLUMN amount TYPE bigint");
     ASSERT_TRUE(s.check);
@@ -129,7 +131,9 @@ TEST_F(RepairPlanTest, AssignmentCastNeedsNoUsingAndMustKeepValues) {
 TEST_F(RepairPlanTest, ExplicitCastMovesTheDefaultAndFailsByItself) {
     core::Entity &e = entity(1, "orders");
     field(e, 11, "note", "integer").default_expr = String("0");
-    table(100, "orders").columns.push_back({String("note"), 2, {25, -1}, false, resolver.default_id("'abc'::text", 25)});
+    table(100, "orders")
+        .columns.push_back(
+            {String("note"), 2, {25, -1}, false, resolver.default_id("'abc'::text", 25)});
     auto rows = drift();
     ASSERT_EQ(rows.size(), 2u);  // and a default_mismatch: 'abc' is not 0
     EXPECT_STREQ(core::kind_name(rows[1].kind), "type_mismatch");
@@ -151,8 +155,9 @@ TEST_F(RepairPlanTest, NarrowingTypmodIsRefusedNotTruncated) {
     EXPECT_EQ(s.sql, "ALTER TABLE public.orders ALTER COLUMN code TYPE character varying(100)");
     ASSERT_TRUE(s.check);
     EXPECT_TRUE(s.check->enforce);
-    EXPECT_EQ(s.check->count_sql,
-              "SELECT selegic.uncastable_rows('public.orders', 'code', 'character varying(100)', true)");
+    EXPECT_EQ(
+        s.check->count_sql,
+        "SELECT selegic.uncastable_rows('public.orders', 'code', 'character varying(100)', true)");
     EXPECT_EQ(s.check->rows_many,
               "%n rows of public.orders have values in code that do not convert to character "
               "varying(100) unchanged");
