@@ -8,7 +8,8 @@ PGFILEDESC = "selegic_drift - Selegic metadata drift detection and repair"
 
 CORE_OBJS = src/core/types.o src/core/model.o src/core/drift.o
 PG_OBJS = src/pg/guard.o src/pg/memory.o src/pg/metadata_reader.o src/pg/catalog_reader.o \
-	src/pg/resolver.o src/pg/repair_executor.o src/pg/ddl_capture.o
+	src/pg/resolver.o src/pg/repair_executor.o src/pg/ddl_capture.o \
+	src/pg/drift_engine.o
 ENTRY_OBJS = src/module.o src/drift_sql.o src/resync_sql.o src/capture_sql.o
 OBJS = $(CORE_OBJS) $(PG_OBJS) $(ENTRY_OBJS)
 

@@ -1,10 +1,7 @@
 // SQL entry point: selegic_drift(entity_id uuid DEFAULT NULL).
-#include "core/drift.hpp"
-#include "pg/catalog_reader.hpp"
+#include "pg/drift_engine.hpp"
 #include "pg/guard.hpp"
 #include "pg/memory.hpp"
-#include "pg/metadata_reader.hpp"
-#include "pg/resolver.hpp"
 #include "pg/sql_values.hpp"
 
 extern "C" {
@@ -19,14 +16,7 @@ Datum drift(FunctionCallInfo fcinfo) {
     std::optional<core::Uuid> only;
     if (!PG_ARGISNULL(0)) only = pg::uuid_from_datum(PG_GETARG_DATUM(0));
 
-    core::Vector<core::Entity> entities = only ? pg::read_entity(*only) : pg::read_all_entities();
-    pg::DefaultInterner defaults;
-    pg::PgResolver resolver(defaults);
-    core::Catalog catalog = pg::read_catalog(entities, !only, defaults);
-    catalog.renames = pg::read_renames(entities, !only);
-    core::DriftOptions options;
-    options.only_entity = only;
-    core::Vector<core::DriftRow> rows = core::compute_drift(entities, catalog, resolver, options);
+    core::Vector<core::DriftRow> rows = pg::current_drift(only);
 
     pg::guard([&] {
         InitMaterializedSRF(fcinfo, 0);

@@ -3,13 +3,12 @@
 // The statements come from the same drift rows selegic_drift() reports, so a
 // row's fix and what a repair runs can never differ.
 #include "core/drift.hpp"
-#include "pg/catalog_reader.hpp"
+#include "pg/drift_engine.hpp"
 #include "pg/ddl_capture.hpp"
 #include "pg/guard.hpp"
 #include "pg/memory.hpp"
 #include "pg/metadata_reader.hpp"
 #include "pg/repair_executor.hpp"
-#include "pg/resolver.hpp"
 #include "pg/sql_values.hpp"
 
 extern "C" {
@@ -55,15 +54,7 @@ Datum resync(FunctionCallInfo fcinfo, Scope scope) {
         entity_id = pg::uuid_from_datum(PG_GETARG_DATUM(0));
     }
 
-    core::Vector<core::Entity> entities =
-        entity_id ? pg::read_entity(*entity_id) : pg::read_all_entities();
-    pg::DefaultInterner defaults;
-    pg::PgResolver resolver(defaults);
-    core::Catalog catalog = pg::read_catalog(entities, !entity_id, defaults);
-    catalog.renames = pg::read_renames(entities, !entity_id);
-    core::DriftOptions options;
-    options.only_entity = entity_id;
-    core::Vector<core::DriftRow> rows = core::compute_drift(entities, catalog, resolver, options);
+    core::Vector<core::DriftRow> rows = pg::current_drift(entity_id);
 
     if (field_id) {
         // The field's own rows, and its table when that is missing: the

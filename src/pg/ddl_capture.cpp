@@ -395,15 +395,8 @@ const char *subcommand_column(const AlterTableCmd *cmd) {
     }
 }
 
-String quoted(const char *ident) {
-    const char *q = quote_identifier(ident);
-    String out(q);
-    if (q != ident) pfree(const_cast<char *>(q));
-    return out;
-}
-
 String qualified(const String &schema, const String &table) {
-    return quoted(schema.c_str()) + "." + quoted(table.c_str());
+    return quote_ident(schema.c_str()) + "." + quote_ident(table.c_str());
 }
 
 struct Target {
@@ -443,7 +436,7 @@ void attach_field(LogRow &row, const Target &t, const char *column) {
     if (t.table) row.entity_id = t.table->entity_id;
     if (!column) return;
     row.object += ".";
-    row.object += quoted(column);
+    row.object += quote_ident(column);
     row.field_column = String(column);
     if (!t.table) return;
     auto f = t.table->field_by_column.find(String(column));

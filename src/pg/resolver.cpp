@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "pg/guard.hpp"
+#include "pg/sql_values.hpp"
 
 namespace selegic::pg {
 
@@ -283,13 +284,7 @@ bool PgResolver::explicit_cast(core::TypeKey from, core::TypeKey to) {
 }
 
 String PgResolver::quote_ident(std::string_view ident) {
-    String in(ident.data(), ident.size());
-    return guard([&] {
-        const char *quoted = quote_identifier(in.c_str());
-        String out(quoted);
-        if (quoted != in.c_str()) pfree(const_cast<char *>(quoted));
-        return out;
-    });
+    return guard([&] { return pg::quote_ident(ident); });
 }
 
 String PgResolver::quote_literal(std::string_view literal) {

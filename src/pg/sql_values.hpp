@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 
 #include "core/types.hpp"
 #include "pg/postgres.hpp"
@@ -15,6 +16,15 @@ inline core::Uuid uuid_from_datum(Datum d) {
 }
 
 // These palloc: call them inside guard().
+// quote_identifier into a core string: quoted only where PostgreSQL needs it.
+inline core::String quote_ident(std::string_view ident) {
+    core::String in(ident.data(), ident.size());
+    const char *quoted = quote_identifier(in.c_str());
+    core::String out(quoted);
+    if (quoted != in.c_str()) pfree(const_cast<char *>(quoted));
+    return out;
+}
+
 inline Datum uuid_datum(const core::Uuid &id) {
     auto *u = static_cast<pg_uuid_t *>(palloc(sizeof(pg_uuid_t)));
     memcpy(u->data, id.bytes.data(), UUID_LEN);
