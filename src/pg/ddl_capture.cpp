@@ -1,6 +1,8 @@
 #include "pg/ddl_capture.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <string_view>
 #include <optional>
 #include <string>
 
@@ -726,7 +728,9 @@ void capture_ddl_command_end(EventTriggerData *trigger) {
                             at->subtype == AT_DropConstraintRecurse)
                             continue;
                         LogRow row = base;
-                        row.action = String(alter_table_action(at->subtype));
+                        row.action = String(at->subtype == AT_ColumnDefault && !at->def
+                                                ? "drop default"
+                                                : alter_table_action(at->subtype));
                         attach_field(row, *target, subcommand_column(at));
                         rows.push_back(std::move(row));
                     }
@@ -770,6 +774,15 @@ void capture_sql_drop(EventTriggerData *trigger) {
                 // What the statement named, and the columns it dropped; not the
                 // indexes and constraints that went with them.
                 if (!original && type != "table column") return;
+                // Relations and what hangs on them, as ddl_command_end sees
+                // them; a column default is recorded there (set default).
+                static constexpr std::string_view kRecorded[] = {
+                    "table",    "table column",    "table constraint", "index",
+                    "view",     "materialized view", "sequence",       "foreign table",
+                    "trigger",  "policy",          "rule",             "statistics object"};
+                if (std::find(std::begin(kRecorded), std::end(kRecorded),
+                              std::string_view(type.data(), type.size())) == std::end(kRecorded))
+                    return;
                 if (schema.empty() || c.schemas.find(schema) == c.schemas.end()) return;
                 Datum names_datum = slot_getattr(slot, 11, &isnull);
                 core::Vector<String> names;
