@@ -40,12 +40,14 @@ CREATE TABLE prop.ent (
 
 CREATE TABLE prop.fld (
   ent int NOT NULL, idx int NOT NULL, id uuid NOT NULL, column_name text NOT NULL,
-  base text NOT NULL,          -- integer, bigint, text, varchar, numeric, boolean,
-                               -- timestamptz, date, uuid, jsonb, text[], relation
+  base text NOT NULL,          -- integer, bigint, text, varchar, numeric, boolean, timestamptz,
+                               -- date, uuid, jsonb, text[], enum (the case's "mood"),
+                               -- domain (the case's "posint"), relation
   sql_type text NOT NULL,      -- as written into selegic.field (any accepted spelling)
   ddl_type text NOT NULL,      -- canonical spelling, for our own DDL and casts
   n int, p int, s int,         -- varchar(n), numeric(p,s)
   nullable boolean NOT NULL, default_expr text, is_unique boolean NOT NULL,
+  ddl_default text,            -- default_expr as our own DDL writes it (types schema-qualified)
   ref int, on_delete text NOT NULL DEFAULT 'no action',
   drift_type text,             -- the type the column gets by injected drift, or NULL
   maxlen int,                  -- longest string value allowed (varchar / drifted text)
@@ -57,7 +59,7 @@ CREATE TABLE prop.fld (
 CREATE TABLE prop.rowid (ent int, n int, id uuid, PRIMARY KEY (ent, n));
 CREATE TABLE prop.injected (seq serial PRIMARY KEY, kind text, tbl text, object text, detail text);
 CREATE TABLE prop.expect_left (kind text, object text);
-CREATE TABLE prop.snap (tbl text PRIMARY KEY, cols text[], n bigint, md5 text);
+CREATE TABLE prop.snap (relid oid PRIMARY KEY, tbl text, cols int2[], n bigint, md5 text);
 CREATE TABLE prop.before (kind text, object text, expected text, actual text);
 CREATE TABLE prop.after_dry (kind text, object text, expected text, actual text);
 CREATE TABLE prop.result (phase text, n bigint, stmt text);
@@ -113,6 +115,11 @@ $$;
 
 -- ------------------------------------------------------------------ values
 
+-- The labels of the enum each case creates as <first schema>.mood; the domain
+-- is <first schema>.posint (integer > 0).
+CREATE FUNCTION prop.mood_labels() RETURNS text[] LANGUAGE sql IMMUTABLE
+AS $$ SELECT ARRAY['sad', 'ok', 'happy', 'it''s "quoted"'] $$;
+
 -- One value of field f for row n, as the text PostgreSQL prints for it in the
 -- metadata's type; NULL for SQL NULL. salt is fixed per column, so unique
 -- columns get distinct values by construction.
@@ -128,14 +135,14 @@ BEGIN
     RETURN NULL;
   END IF;
   CASE f.base
-  WHEN 'integer', 'bigint' THEN
+  WHEN 'integer', 'bigint', 'domain' THEN
     IF f.is_unique THEN
       RETURN (salt + n)::text;
     END IF;
     k := prop.ri(1, 100);
     IF k <= 8 THEN RETURN f.lo::text;
     ELSIF k <= 16 THEN RETURN f.hi::text;
-    ELSIF k <= 45 THEN RETURN prop.ri(-10, 10)::text;
+    ELSIF k <= 45 THEN RETURN prop.ri(greatest(-10, f.lo)::int, 10)::text;
     ELSE RETURN prop.rn(f.lo, f.hi)::text;
     END IF;
   WHEN 'text', 'varchar' THEN
@@ -160,6 +167,11 @@ BEGIN
       END IF;
     END IF;
     RETURN round(m / 10::numeric ^ f.s, f.s)::text;
+  WHEN 'enum' THEN
+    IF f.is_unique THEN
+      RETURN (prop.mood_labels())[n];
+    END IF;
+    RETURN prop.pick(prop.mood_labels());
   WHEN 'boolean' THEN
     IF f.is_unique THEN
       RETURN CASE n WHEN 1 THEN 'true' WHEN 2 THEN 'false' END;
@@ -220,6 +232,8 @@ CREATE FUNCTION prop.default_pool(f prop.fld) RETURNS text[] LANGUAGE sql IMMUTA
     WHEN 'uuid' THEN ARRAY['gen_random_uuid()', '''00000000-0000-0000-0000-000000000001''::uuid']
     WHEN 'jsonb' THEN ARRAY['''{}''', '''{}''::jsonb', '''[1, 2]''::jsonb', '''{"a": "b"}''']
     WHEN 'text[]' THEN ARRAY['''{}''', '''{a,b}''::text[]', 'ARRAY[''x'']', '''{}''::text[]']
+    WHEN 'enum' THEN ARRAY['''ok''', format('''happy''::%s', f.sql_type)]
+    WHEN 'domain' THEN ARRAY['1', '42', format('7::%s', f.sql_type)]
   END
 $$;
 
@@ -239,6 +253,8 @@ CREATE FUNCTION prop.drift_default(f prop.fld) RETURNS text LANGUAGE sql VOLATIL
     WHEN 'jsonb' THEN '''{"drift": 1}''::jsonb'
     WHEN 'text[]' THEN '''{zz}''::text[]'
     WHEN 'relation' THEN format('%L::uuid', prop.ruuid())
+    WHEN 'enum' THEN '''sad'''
+    WHEN 'domain' THEN '999'
   END
 $$;
 
@@ -278,15 +294,15 @@ CREATE FUNCTION prop.choose_type_drift(f prop.fld) RETURNS prop.fld LANGUAGE plp
 DECLARE
   m int;
 BEGIN
-  IF f.base IN ('integer', 'bigint') THEN
-    f.lo := CASE f.base WHEN 'integer' THEN -2147483648 ELSE -9223372036854775808 END;
-    f.hi := CASE f.base WHEN 'integer' THEN 2147483647 ELSE 9223372036854775807 END;
+  IF f.base IN ('integer', 'bigint', 'domain') THEN
+    f.lo := CASE f.base WHEN 'integer' THEN -2147483648 WHEN 'domain' THEN 1 ELSE -9223372036854775808 END;
+    f.hi := CASE f.base WHEN 'bigint' THEN 9223372036854775807 ELSE 2147483647 END;
   ELSIF f.base = 'varchar' THEN
     f.maxlen := f.n;
   ELSIF f.base = 'numeric' THEN
     f.pdig := f.p;
   END IF;
-  IF NOT prop.chance(CASE WHEN f.base = 'relation' THEN 0.08 ELSE 0.2 END) THEN
+  IF NOT prop.chance(CASE WHEN f.base = 'relation' THEN 0.1 ELSE 0.3 END) THEN
     RETURN f;
   END IF;
   CASE f.base
@@ -318,6 +334,8 @@ BEGIN
     END IF;
   WHEN 'jsonb' THEN
     f.drift_type := prop.pick(ARRAY['json', 'text']);
+  WHEN 'domain' THEN
+    f.drift_type := prop.pick(ARRAY['integer', 'bigint', 'text']);
   WHEN 'text[]' THEN
     f.drift_type := prop.pick(ARRAY['character varying[]', 'text']);
   ELSE  -- boolean, timestamptz, date, uuid, relation
@@ -335,6 +353,7 @@ CREATE FUNCTION prop.field_type_word(base text) RETURNS text LANGUAGE sql IMMUTA
     WHEN 'text' THEN 'text' WHEN 'varchar' THEN 'text' WHEN 'boolean' THEN 'boolean'
     WHEN 'timestamptz' THEN 'datetime' WHEN 'date' THEN 'date' WHEN 'uuid' THEN 'uuid'
     WHEN 'jsonb' THEN 'json' WHEN 'text[]' THEN 'tags' WHEN 'relation' THEN 'relation'
+    WHEN 'enum' THEN 'select' WHEN 'domain' THEN 'number'
   END
 $$;
 
@@ -423,24 +442,38 @@ BEGIN
         END LOOP;
       ELSE
         f.base := prop.pick(ARRAY['integer', 'bigint', 'text', 'varchar', 'numeric', 'boolean',
-                                  'timestamptz', 'date', 'uuid', 'jsonb', 'text[]']);
+                                  'timestamptz', 'date', 'uuid', 'jsonb', 'text[]', 'enum', 'domain']);
         f.n := prop.ri(4, 40);
         f.p := prop.ri(3, 18);
         f.s := prop.ri(0, least(4, f.p - 2));
         IF f.base <> 'varchar' THEN f.n := NULL; END IF;
         IF f.base <> 'numeric' THEN f.p := NULL; f.s := NULL; END IF;
+        IF f.base IN ('enum', 'domain') THEN
+          -- the case's own types: unqualified names resolve in the entity's schema
+          f.ddl_type := format('%I.%s', v_s1, CASE f.base WHEN 'enum' THEN 'mood' ELSE 'posint' END);
+          f.sql_type := CASE WHEN e.schema_name = v_s1 AND prop.chance(0.6)
+                             THEN CASE f.base WHEN 'enum' THEN 'mood' ELSE 'posint' END
+                             ELSE f.ddl_type END;
+        ELSE
+          f.sql_type := prop.pick(prop.spellings(f));
+          f.ddl_type := prop.ddl_type(f);
+        END IF;
         f.nullable := prop.chance(0.65);
         f.is_unique := prop.chance(0.15);
-        IF f.base = 'boolean' AND f.is_unique THEN f.nullable := true; END IF;
+        IF f.base IN ('boolean', 'enum') AND f.is_unique THEN f.nullable := true; END IF;
         IF prop.chance(0.03) THEN
           f.default_expr := 'NULL';
-        ELSIF prop.chance(0.35) THEN
+        ELSIF prop.chance(0.4) THEN
           f.default_expr := prop.pick(prop.default_pool(f));
         END IF;
       END IF;
+      IF f.base = 'relation' THEN
+        f.sql_type := 'uuid';
+        f.ddl_type := 'uuid';
+      END IF;
+      f.ddl_default := CASE WHEN f.sql_type = f.ddl_type THEN f.default_expr
+                            ELSE replace(f.default_expr, '::' || f.sql_type, '::' || f.ddl_type) END;
       f := prop.choose_type_drift(f);
-      f.sql_type := prop.pick(prop.spellings(f));
-      f.ddl_type := prop.ddl_type(f);
       INSERT INTO prop.fld SELECT f.*;
       INSERT INTO selegic.field (id, entity_id, slug, column_name, field_type, sql_type, is_nullable,
                                  default_expr, is_unique, references_entity, on_delete)
@@ -464,14 +497,14 @@ DECLARE
   sch text;
 BEGIN
   FOR sch IN SELECT DISTINCT schema_name FROM prop.ent ORDER BY 1 LOOP
-    EXECUTE format('CREATE SCHEMA %I', sch);
+    EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I', sch);
   END LOOP;
   FOR e IN SELECT * FROM prop.ent ORDER BY idx LOOP
     cols := '{}';
     FOR f IN SELECT * FROM prop.fld WHERE ent = e.idx ORDER BY idx LOOP
       def := format('%I %s', f.column_name, f.ddl_type);
       IF NOT f.nullable THEN def := def || ' NOT NULL'; END IF;
-      IF f.default_expr IS NOT NULL THEN def := def || ' DEFAULT ' || f.default_expr; END IF;
+      IF f.ddl_default IS NOT NULL THEN def := def || ' DEFAULT ' || f.ddl_default; END IF;
       IF f.is_unique THEN def := def || ' UNIQUE'; END IF;
       cols := cols || def;
     END LOOP;
@@ -779,6 +812,17 @@ BEGIN
     IF cur_type <> 'json' AND prop.chance(0.08) THEN
       PERFORM prop.rec('(index)', tbl, obj, prop.run(format('CREATE INDEX ON %s (%I)', tbl, f.column_name)));
     END IF;
+
+    -- renamed_column: renamed by hand (the drift log sees it), maybe twice; the
+    -- column keeps whatever other drift it got above.
+    IF prop.chance(0.08) THEN
+      nm := left('was ' || f.column_name, 60);
+      stmts := ARRAY[format('ALTER TABLE %s RENAME COLUMN %I TO %I', tbl, f.column_name, nm)];
+      IF prop.chance(0.3) THEN
+        stmts := stmts || format('ALTER TABLE %s RENAME COLUMN %I TO %I', tbl, nm, nm || ' 2');
+      END IF;
+      PERFORM prop.rec('renamed_column', tbl, obj, prop.run(VARIADIC stmts));
+    END IF;
   END LOOP;
 
   -- extra_column: reported, never dropped; its values must stay.
@@ -837,34 +881,44 @@ $$;
 
 -- ------------------------------------------------------------------ checksums
 
--- Row count and a digest of every row over the given columns, as text.
-CREATE FUNCTION prop.sum_of(tbl text, cols text[], OUT n bigint, OUT md5 text) LANGUAGE plpgsql STABLE AS $$
+-- Row count and a digest of every row over the given columns (by attnum: a
+-- column renamed by hand is renamed back), each value as text.
+CREATE FUNCTION prop.sum_of(relid oid, cols int2[], OUT n bigint, OUT md5 text) LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  names text[];
 BEGIN
+  names := ARRAY(SELECT (SELECT format('%I::text', attname) FROM pg_attribute
+                         WHERE attrelid = relid AND attnum = c AND NOT attisdropped)
+                 FROM unnest(cols) WITH ORDINALITY u(c, i) ORDER BY i);
+  IF array_position(names, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'column number % of % no longer exists', cols[array_position(names, NULL)], relid::regclass;
+  END IF;
   EXECUTE format('SELECT count(*), md5(coalesce(string_agg(r, chr(10) ORDER BY r), %L)) '
                  'FROM (SELECT ROW(%s)::text AS r FROM %s) x',
-                 '', (SELECT coalesce(string_agg(format('%I::text', c), ', '), '') FROM unnest(cols) c), tbl)
+                 '', array_to_string(names, ', '), relid::regclass)
   INTO n, md5;
 END
 $$;
 
 -- Every table of the case's schemas, over the columns it has now.
-CREATE FUNCTION prop.table_sums() RETURNS TABLE (tbl text, cols text[], n bigint, md5 text)
+CREATE FUNCTION prop.table_sums() RETURNS TABLE (relid oid, tbl text, cols int2[], n bigint, md5 text)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   r record;
 BEGIN
   FOR r IN
-    SELECT format('%I.%I', ns.nspname, c.relname) AS t,
-           ARRAY(SELECT attname::text FROM pg_attribute
+    SELECT c.oid, format('%I.%I', ns.nspname, c.relname) AS t,
+           ARRAY(SELECT attnum FROM pg_attribute
                  WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum) AS cs
     FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p')
       AND ns.nspname IN (SELECT s1 FROM prop.state UNION SELECT s2 FROM prop.state)
-    ORDER BY 1
+    ORDER BY 2
   LOOP
+    relid := r.oid;
     tbl := r.t;
     cols := r.cs;
-    SELECT s.n, s.md5 INTO n, md5 FROM prop.sum_of(r.t, r.cs) s;
+    SELECT s.n, s.md5 INTO n, md5 FROM prop.sum_of(r.oid, r.cs) s;
     RETURN NEXT;
   END LOOP;
 END
@@ -895,6 +949,11 @@ BEGIN
   PERFORM setseed(hashint8(p_seed * 1000003 + p_case)::float8 / 2147483648.0);
   INSERT INTO prop.state (seed, case_no) VALUES (p_seed, p_case);
   PERFORM prop.gen_metadata(p_case);
+  -- The case's enum and domain, in its first schema (which therefore exists).
+  EXECUTE format('CREATE SCHEMA %I', (SELECT s1 FROM prop.state));
+  EXECUTE format('CREATE TYPE %I.mood AS ENUM (%s)', (SELECT s1 FROM prop.state),
+                 (SELECT string_agg(quote_literal(l), ', ') FROM unnest(prop.mood_labels()) l));
+  EXECUTE format('CREATE DOMAIN %I.posint AS integer CHECK (VALUE > 0)', (SELECT s1 FROM prop.state));
 
   -- In sync first: our own DDL, or the repair itself on the empty schema.
   m := CASE WHEN prop.chance(0.25) THEN 'resync' ELSE 'ddl' END;
@@ -962,9 +1021,9 @@ BEGIN
     -- (2) every row of every table, over the columns that existed before the repair
     FOR r IN SELECT * FROM prop.snap ORDER BY tbl LOOP
       BEGIN
-        SELECT * INTO cur FROM prop.sum_of(r.tbl, r.cols);
+        SELECT * INTO cur FROM prop.sum_of(r.relid, r.cols);
       EXCEPTION WHEN OTHERS THEN
-        fails := fails || format('table %s (columns %s) cannot be read after the repair: %s', r.tbl, r.cols, SQLERRM);
+        fails := fails || format('table %s cannot be read after the repair: %s', r.tbl, SQLERRM);
         CONTINUE;
       END;
       IF cur.n <> r.n OR cur.md5 <> r.md5 THEN
