@@ -77,6 +77,19 @@ SELECT count(*) FROM selegic_drift() WHERE object = 'sem.t.q';
 RESET search_path;
 DROP FUNCTION public.next_code();
 
+-- ALTER TYPE re-cooks a default without a collation; it is still the same
+-- default, before the type repair and after it.
+INSERT INTO selegic.entity (id, slug, schema_name, table_name) VALUES (pg_temp.id(2), 'v', 'sem', 'v');
+INSERT INTO selegic.field (id, entity_id, slug, column_name, field_type, sql_type, default_expr) VALUES
+  (pg_temp.id(201), pg_temp.id(2), 'a', 'a', 'x', 'varchar(22)', '''x'''),
+  (pg_temp.id(202), pg_temp.id(2), 'b', 'b', 'x', 'varchar(22)', '''x'''),
+  (pg_temp.id(203), pg_temp.id(2), 'c', 'c', 'x', 'text', 'true');
+CREATE TABLE sem.v (id uuid PRIMARY KEY, a varchar(5) DEFAULT 'x', b text DEFAULT 'x', c boolean DEFAULT true);
+SELECT kind, object FROM selegic_drift(pg_temp.id(2));
+SELECT * FROM selegic_resync_entity(pg_temp.id(2));
+SELECT kind, object FROM selegic_drift(pg_temp.id(2));
+SELECT * FROM selegic_resync_entity(pg_temp.id(2));
+
 DROP SCHEMA shadow CASCADE;
 DROP SCHEMA sem CASCADE;
 TRUNCATE selegic.entity CASCADE;

@@ -390,10 +390,10 @@ private:
     }
 
     String unique_name(const Entity &e, const Field &f) {
-        return r_.object_name(e.table_name, f.column_name, "key");
+        return r_.object_name(e.schema_name, e.table_name, f.column_name, "key");
     }
     String fkey_name(const Entity &e, const Field &f) {
-        return r_.object_name(e.table_name, f.column_name, "fkey");
+        return r_.object_name(e.schema_name, e.table_name, f.column_name, "fkey");
     }
 
     // "FOREIGN KEY (col) REFERENCES s.t(id) ON DELETE CASCADE", as pg_get_constraintdef.
@@ -437,8 +437,9 @@ private:
 
     // ADD CONSTRAINT ... NOT VALID, then VALIDATE: the long check runs without
     // the lock that blocks writers.
-    void add_fkey_statements(const Entity &e, const FieldPlan &p, Vector<Statement> &out) {
-        String name = r_.quote_ident(fkey_name(e, *p.field));
+    void add_fkey_statements(const Entity &e, const FieldPlan &p, Vector<Statement> &out,
+                             const String *reuse_name = nullptr) {
+        String name = r_.quote_ident(reuse_name ? *reuse_name : fkey_name(e, *p.field));
         String add = alter_table(e);
         add += "ADD CONSTRAINT ";
         add += name;
@@ -698,7 +699,8 @@ private:
                     statement(Phase::ForeignKey, e, std::move(s), dangling_check(e, p)));
             }
         } else if (p.target) {
-            add_fkey_statements(e, p, row.repair);
+            // A replaced key keeps its name: it is dropped just before.
+            add_fkey_statements(e, p, row.repair, keys.empty() ? nullptr : &keys.front()->name);
         }
     }
 

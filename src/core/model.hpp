@@ -166,9 +166,11 @@ public:
     virtual String default_sql(int default_id) = 0;
     virtual String quote_ident(std::string_view ident) = 0;
     virtual String quote_literal(std::string_view literal) = 0;
-    // PostgreSQL's own naming of a constraint (table_column_label, truncated).
-    virtual String object_name(std::string_view table, std::string_view column,
-                               std::string_view label) = 0;
+    // A name for a new constraint, PostgreSQL's way (table_column_label,
+    // truncated to fit), made unique with a number where the schema already
+    // has a relation or constraint of that name, or this call chose it.
+    virtual String object_name(std::string_view schema, std::string_view table,
+                               std::string_view column, std::string_view label) = 0;
 };
 
 }  // namespace selegic::core

@@ -60,9 +60,11 @@ Node *parse_single_expression(const char *expr) {
 // whether it counts as a length coercion). A datum is written as its bytes,
 // so no user text can fake a field name here.
 void blank_ignored_fields(std::string_view in, String &out, bool locations_only = false) {
+    // A folded constant's collation is left out too: the column's collation
+    // applies to a default, and ALTER TYPE re-cooks defaults without one.
     static constexpr std::string_view kIgnored[] = {
-        ":location ",      ":funcformat ", ":relabelformat ", ":coerceformat ",
-        ":convertformat ", ":row_format ", ":coercionformat "};
+        ":location ",      ":funcformat ", ":relabelformat ",  ":coerceformat ",
+        ":convertformat ", ":row_format ", ":coercionformat ", ":constcollid "};
     const std::size_t n_ignored = locations_only ? 1 : std::size(kIgnored);
     out.clear();
     out.reserve(in.size());
@@ -297,16 +299,34 @@ String PgResolver::quote_literal(std::string_view literal) {
     });
 }
 
-String PgResolver::object_name(std::string_view table, std::string_view column,
-                               std::string_view label) {
-    String t(table.data(), table.size()), c(column.data(), column.size()),
-        l(label.data(), label.size());
-    return guard([&] {
-        char *name = makeObjectName(t.c_str(), c.c_str(), l.c_str());
-        String out(name);
-        pfree(name);
-        return out;
-    });
+String PgResolver::object_name(std::string_view schema, std::string_view table,
+                               std::string_view column, std::string_view label) {
+    String nsp_name(schema.data(), schema.size()), t(table.data(), table.size()),
+        c(column.data(), column.size());
+    for (int pass = 0;; ++pass) {
+        // As ChooseConstraintName: key, key1, key2, ...
+        String l(label.data(), label.size());
+        if (pass > 0) l += std::to_string(pass).c_str();
+        String name = guard([&] {
+            char *made = makeObjectName(t.c_str(), c.c_str(), l.c_str());
+            String out(made);
+            pfree(made);
+            return out;
+        });
+        String key = nsp_name;
+        key.push_back('\0');
+        key += name;
+        if (chosen_names_.count(key)) continue;
+        // A unique constraint's index is a relation: both name spaces count.
+        bool taken = guard([&] {
+            Oid nsp = get_namespace_oid(nsp_name.c_str(), true);
+            return OidIsValid(nsp) && (OidIsValid(get_relname_relid(name.c_str(), nsp)) ||
+                                       ConstraintNameExists(name.c_str(), nsp));
+        });
+        if (taken) continue;
+        chosen_names_.insert(std::move(key));
+        return name;
+    }
 }
 
 }  // namespace selegic::pg

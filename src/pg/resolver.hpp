@@ -70,8 +70,8 @@ public:
     core::String default_sql(int default_id) override { return defaults_.sql(default_id); }
     core::String quote_ident(std::string_view ident) override;
     core::String quote_literal(std::string_view literal) override;
-    core::String object_name(std::string_view table, std::string_view column,
-                             std::string_view label) override;
+    core::String object_name(std::string_view schema, std::string_view table,
+                             std::string_view column, std::string_view label) override;
 
 private:
     core::ResolvedType parse_type(const core::String &schema, const core::String &sql_type);
@@ -84,6 +84,7 @@ private:
                   core::FlatMap<core::TypeKey, core::FlatMap<core::String, core::ResolvedDefault>>>
         defaults_by_text_;
     core::FlatMap<core::TypeKey, core::String> type_names_;
+    core::FlatSet<core::String> chosen_names_;  // "schema\0name" given out by this call
 };
 
 }  // namespace selegic::pg

@@ -5,8 +5,11 @@
 # For each case (reproducible from PROPERTY_SEED and the case number): random
 # metadata in a fresh schema (1-4 entities, 1-6 fields, random types, NULL /
 # default / unique, relations with every ON DELETE, hostile names), tables in
-# sync, random rows, random drift of every fixable kind that the rows allow,
-# extra columns and unmanaged tables; then selegic_resync_all(). Asserts:
+# sync, random rows, random drift of every fixable kind that the rows allow
+# (missing_table, missing_primary_key, missing_column, renamed_column,
+# type_mismatch, nullability_mismatch, default_mismatch, unique_mismatch,
+# foreign_key_mismatch), extra columns and unmanaged tables; then
+# selegic_resync_all(). Asserts:
 #   1. selegic_drift() reports only extra_column / unmanaged_table rows (the
 #      injected ones);
 #   2. every table's row count and row digest, over the columns that existed
@@ -103,14 +106,14 @@ elapsed=$(($(date +%s) - start))
 tr ' ' '\n' <<<"$stats" | grep -v '^$' | sort | uniq -c | sort -k2 |
     awk '{ printf "%s %s", (NR > 1 ? "," : "coverage:"), $2 "=" $1 } END { print "" }' | fold -s -w 110
 
-if [ -n "$ONLY" ] && [ "$fail" -gt 0 ]; then
+if [ -n "$ONLY" ] && [ "$fail" -gt 0 ] && [ -z "$CLUSTER" ]; then
     keep_db=1
-    echo "database $DB kept for inspection (drop it when done)"
+    echo "database $DB kept for inspection, with the case's schemas (drop it when done)"
 fi
 if [ "$fail" -eq 0 ]; then
-    echo "property_resync: $pass cases passed (seed $SEED, ${elapsed}s)"
+    echo "property_resync: $pass cases passed (seed $SEED) in ${elapsed}s"
 else
-    echo "property_resync: $fail of $((pass + fail)) cases FAILED (seed $SEED, ${elapsed}s): ${failed_cases[*]}"
+    echo "property_resync: $fail of $((pass + fail)) cases FAILED (seed $SEED) in ${elapsed}s: cases ${failed_cases[*]}"
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

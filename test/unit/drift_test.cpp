@@ -525,6 +525,38 @@ TEST_F(DriftTest, HostileIdentifiersAreQuotedEverywhere) {
               "\"x\"\"; DROP TABLE t; --\" integer;");
 }
 
+TEST_F(DriftTest, ConstraintNamesNeverCollide) {
+    // Two long columns that truncate to the same name, and a name already taken.
+    Entity &e = entity(1, "t");
+    std::string a(60, 'a'), b = a;
+    a += "one";
+    b += "two";
+    field(e, 11, a.c_str(), "text").is_unique = true;
+    field(e, 12, b.c_str(), "text").is_unique = true;
+    field(e, 13, "code", "text").is_unique = true;
+    resolver.taken_names.insert("public.t_code_key");
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    std::string create = fix(rows[0]);
+    // 63 bytes at most: the longer label leaves room for one 'a' less.
+    std::string first = "t_" + std::string(57, 'a') + "_key";
+    std::string second = "t_" + std::string(56, 'a') + "_key1";
+    EXPECT_NE(create.find("CONSTRAINT " + first + " UNIQUE"), std::string::npos) << create;
+    EXPECT_NE(create.find("CONSTRAINT " + second + " UNIQUE"), std::string::npos) << create;
+    EXPECT_NE(create.find("CONSTRAINT t_code_key1 UNIQUE"), std::string::npos) << create;
+}
+
+TEST_F(ForeignKeyTest, ReplacedKeyKeepsItsName) {
+    orders().foreign_keys.push_back(fk("orders_customer_id_fkey", 100, core::OnDelete::Cascade));
+    resolver.taken_names.insert("public.orders_customer_id_fkey");
+    auto rows = drift();
+    ASSERT_EQ(rows.size(), 1u);
+    ASSERT_EQ(rows[0].repair.size(), 3u);
+    EXPECT_EQ(rows[0].repair[1].sql,
+              "ALTER TABLE public.orders ADD CONSTRAINT orders_customer_id_fkey FOREIGN KEY "
+              "(customer_id) REFERENCES public.customers(id) ON DELETE SET NULL NOT VALID");
+}
+
 TEST_F(DriftTest, FilterByEntityKeepsOnlyItsRows) {
     Entity &a = entity(1, "a");
     Entity &b = entity(2, "b");

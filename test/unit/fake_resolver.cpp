@@ -131,15 +131,19 @@ String FakeResolver::quote_literal(std::string_view literal) {
     return out;
 }
 
-String FakeResolver::object_name(std::string_view table, std::string_view column,
-                                 std::string_view label) {
-    String s = core::to_string(table);
-    s += '_';
-    s += core::to_string(column);
-    s += '_';
-    s += core::to_string(label);
-    if (s.size() > 63) s.resize(63);
-    return s;
+String FakeResolver::object_name(std::string_view schema, std::string_view table,
+                                 std::string_view column, std::string_view label) {
+    for (int pass = 0;; ++pass) {
+        std::string l(label);
+        if (pass > 0) l += std::to_string(pass);
+        std::string s = std::string(table) + "_" + std::string(column);
+        if (s.size() + 1 + l.size() > 63) s.resize(63 - 1 - l.size());
+        s += "_" + l;
+        std::string key = std::string(schema) + "." + s;
+        if (taken_names.count(key)) continue;
+        taken_names.insert(key);
+        return String(s.c_str());
+    }
 }
 
 core::Uuid uuid_n(int n) {

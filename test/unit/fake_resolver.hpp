@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -34,8 +35,9 @@ public:
     String default_sql(int default_id) override;
     String quote_ident(std::string_view ident) override;
     String quote_literal(std::string_view literal) override;
-    String object_name(std::string_view table, std::string_view column,
+    String object_name(std::string_view schema, std::string_view table, std::string_view column,
                        std::string_view label) override;
+    std::set<std::string> taken_names;  // "schema.name" already in the catalog
 
     int type_resolutions = 0;
 

@@ -8,6 +8,7 @@ SELECT prop.setup_case(:seed, :case_no);
 INSERT INTO prop.result SELECT 'dry', n, s FROM selegic_resync_all(true) WITH ORDINALITY AS t(s, n);
 INSERT INTO prop.after_dry SELECT kind, object, expected, actual FROM selegic_drift();
 INSERT INTO prop.result SELECT 'run', n, s FROM selegic_resync_all() WITH ORDINALITY AS t(s, n);
+SELECT prop.after_repair();
 INSERT INTO prop.result SELECT 'again', n, s FROM selegic_resync_all() WITH ORDINALITY AS t(s, n);
 SELECT prop.check_case();
 -- What this case covered (summed up by the driver).
@@ -17,4 +18,4 @@ SELECT 'STATS ' || concat_ws(' ', 'mode:' || (SELECT mode FROM prop.state),
           FROM prop.fld f JOIN prop.ent e ON e.idx = f.ent
           WHERE f.drift_type IS NOT NULL AND NOT f.dropped AND NOT e.missing),
          (SELECT string_agg('pk:text', ' ') FROM prop.ent WHERE pk_text),
-         (SELECT string_agg('resync_stmts', ' ') FROM prop.result WHERE phase = 'run'));
+         (SELECT string_agg('repair_statements', ' ') FROM prop.result WHERE phase = 'run'));

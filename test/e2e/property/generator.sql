@@ -10,8 +10,15 @@
 --     tables created in sync (own DDL, or selegic_resync_all() on the empty
 --     schema), checked to be in sync, random rows valid for the types, then
 --     random drift of every fixable kind that is repairable with the data
---     present, plus extra columns and unmanaged tables; records the drift it
---     injected, the drift report, and a checksum of every table's rows.
+--     present (missing_table, also with its schema; missing_primary_key,
+--     constraint or column; missing_column; renamed_column, once or twice;
+--     type_mismatch, including the primary key, to types that hold the values
+--     with the same text; nullability_mismatch and unique_mismatch both ways;
+--     default_mismatch; foreign_key_mismatch: dropped, other ON DELETE, NOT
+--     VALID, wrong target, duplicated), plus extra columns, unmanaged tables
+--     and things that are not drift (indexes, a unique index in place of a
+--     unique constraint); records the drift it injected, the drift report,
+--     and a digest of every table's rows.
 --   (case.sql runs the dry run, selegic_resync_all(), and a second one)
 --   prop.check_case()
 --     the property: only extra_column / unmanaged_table rows are left (exactly
@@ -29,7 +36,7 @@ CREATE SCHEMA prop;
 
 CREATE TABLE prop.state (
   seed bigint, case_no int, mode text, s1 text, s2 text,
-  setup_done boolean NOT NULL DEFAULT false);
+  setup_done boolean NOT NULL DEFAULT false, after_done boolean NOT NULL DEFAULT false);
 
 CREATE TABLE prop.ent (
   idx int PRIMARY KEY, id uuid NOT NULL, schema_name text NOT NULL, table_name text NOT NULL,
@@ -63,6 +70,8 @@ CREATE TABLE prop.snap (relid oid PRIMARY KEY, tbl text, cols int2[], n bigint, 
 CREATE TABLE prop.before (kind text, object text, expected text, actual text);
 CREATE TABLE prop.after_dry (kind text, object text, expected text, actual text);
 CREATE TABLE prop.result (phase text, n bigint, stmt text);
+CREATE TABLE prop.after_run (kind text, object text, expected text, actual text, fix text);
+CREATE TABLE prop.sums_after (relid oid PRIMARY KEY, n bigint, md5 text, problem text);
 
 -- ------------------------------------------------------------------ random
 
@@ -495,22 +504,33 @@ DECLARE
   def text;
   pos int;
   sch text;
+  idx_cols text[];
 BEGIN
   FOR sch IN SELECT DISTINCT schema_name FROM prop.ent ORDER BY 1 LOOP
     EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I', sch);
   END LOOP;
   FOR e IN SELECT * FROM prop.ent ORDER BY idx LOOP
     cols := '{}';
+    idx_cols := '{}';
     FOR f IN SELECT * FROM prop.fld WHERE ent = e.idx ORDER BY idx LOOP
       def := format('%I %s', f.column_name, f.ddl_type);
       IF NOT f.nullable THEN def := def || ' NOT NULL'; END IF;
       IF f.ddl_default IS NOT NULL THEN def := def || ' DEFAULT ' || f.ddl_default; END IF;
-      IF f.is_unique THEN def := def || ' UNIQUE'; END IF;
+      IF f.is_unique THEN
+        IF prop.chance(0.2) THEN  -- a unique index makes the column as unique as a constraint
+          idx_cols := idx_cols || f.column_name;
+        ELSE
+          def := def || ' UNIQUE';
+        END IF;
+      END IF;
       cols := cols || def;
     END LOOP;
     pos := prop.ri(1, cardinality(cols) + 1);
     cols := cols[1:pos - 1] || format('%I uuid PRIMARY KEY', e.pk) || cols[pos:];
     EXECUTE format('CREATE TABLE %s (%s)', prop.qt(e), array_to_string(cols, ', '));
+    FOR i IN 1..coalesce(cardinality(idx_cols), 0) LOOP
+      EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', prop.qt(e), idx_cols[i]);
+    END LOOP;
   END LOOP;
   PERFORM prop.insert_rows();
   FOR f IN SELECT * FROM prop.fld WHERE base = 'relation' ORDER BY ent, idx LOOP
@@ -757,7 +777,13 @@ BEGIN
     -- unique_mismatch, unique field without its constraint (json cannot keep one).
     IF f.is_unique AND (prop.chance(0.15) OR f.drift_type = 'json') THEN
       stmts := ARRAY(SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', tbl, x)
-                     FROM prop.col_cons(tbl, f.column_name, 'u') x);
+                     FROM prop.col_cons(tbl, f.column_name, 'u') x)
+               || ARRAY(SELECT format('DROP INDEX %I.%I', e.schema_name, c.relname)
+                        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                        WHERE i.indrelid = tbl::regclass AND i.indisunique AND NOT i.indisprimary
+                          AND i.indkey::int2[] = ARRAY[prop.attnum(tbl, f.column_name)]
+                          AND NOT EXISTS (SELECT FROM pg_constraint WHERE conindid = i.indexrelid)
+                        ORDER BY c.relname);
       IF cardinality(stmts) > 0 THEN
         PERFORM prop.rec('unique_mismatch', tbl, obj, prop.run(VARIADIC stmts));
       END IF;
@@ -823,6 +849,18 @@ BEGIN
       END IF;
       PERFORM prop.rec('renamed_column', tbl, obj, prop.run(VARIADIC stmts));
     END IF;
+  END LOOP;
+
+  -- Not drift: a unique index over two columns does not make either unique.
+  FOR e IN SELECT * FROM prop.ent WHERE NOT missing AND NOT pk_gone ORDER BY idx LOOP
+    CONTINUE WHEN NOT prop.chance(0.1);
+    SELECT * INTO f FROM prop.fld
+    WHERE ent = e.idx AND NOT dropped AND coalesce(drift_type, '') <> 'json' ORDER BY random() LIMIT 1;
+    CONTINUE WHEN NOT FOUND;
+    c := (SELECT attname FROM pg_attribute WHERE attrelid = prop.qt(e)::regclass AND attnum = prop.attnum(prop.qt(e), f.column_name));
+    CONTINUE WHEN c IS NULL;  -- renamed: look no further
+    PERFORM prop.rec('(two-column unique index)', prop.qt(e), prop.qc(e, f.column_name),
+                     prop.run(format('CREATE UNIQUE INDEX ON %s (%I, %I)', prop.qt(e), e.pk, f.column_name)));
   END LOOP;
 
   -- extra_column: reported, never dropped; its values must stay.
@@ -937,7 +975,7 @@ BEGIN
     EXECUTE format('DROP SCHEMA %I CASCADE', s);
   END LOOP;
   TRUNCATE prop.state, prop.ent, prop.fld, prop.rowid, prop.injected, prop.expect_left, prop.snap,
-           prop.before, prop.after_dry, prop.result;
+           prop.before, prop.after_dry, prop.result, prop.after_run, prop.sums_after;
 END
 $$;
 
@@ -983,6 +1021,26 @@ BEGIN
 END
 $$;
 
+-- Right after the repair (before the second one): the drift report and the
+-- digests of the tables as they were before it.
+CREATE FUNCTION prop.after_repair() RETURNS void LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  r record;
+  cur record;
+BEGIN
+  INSERT INTO prop.after_run SELECT d.kind, d.object, d.expected, d.actual, d.fix FROM selegic_drift() d;
+  FOR r IN SELECT * FROM prop.snap ORDER BY tbl LOOP
+    BEGIN
+      SELECT * INTO cur FROM prop.sum_of(r.relid, r.cols);
+      INSERT INTO prop.sums_after VALUES (r.relid, cur.n, cur.md5, NULL);
+    EXCEPTION WHEN OTHERS THEN
+      INSERT INTO prop.sums_after VALUES (r.relid, NULL, NULL, SQLERRM);
+    END;
+  END LOOP;
+  UPDATE prop.state SET after_done = true;
+END
+$$;
+
 -- What a statement says once identifiers and literals are blanked out.
 CREATE FUNCTION prop.bare(stmt text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT regexp_replace(regexp_replace(stmt, '"([^"]|"")*"', 'I', 'g'), '''([^'']|'''')*''', 'L', 'g')
@@ -1001,32 +1059,29 @@ BEGIN
   IF NOT FOUND OR NOT st.setup_done THEN
     fails := fails || 'setup failed (the error is above)'::text;
   ELSE
-    CREATE TEMP TABLE IF NOT EXISTS prop_left (kind text, object text, expected text, actual text, fix text);
-    TRUNCATE prop_left;
-    INSERT INTO prop_left SELECT d.kind, d.object, d.expected, d.actual, d.fix FROM selegic_drift() d;
-
     -- (1) only extra columns and unmanaged tables are left: exactly the injected ones
-    FOR r IN SELECT * FROM prop_left WHERE kind NOT IN ('extra_column', 'unmanaged_table') ORDER BY object, kind LOOP
+    FOR r IN SELECT * FROM prop.after_run WHERE kind NOT IN ('extra_column', 'unmanaged_table') ORDER BY object, kind LOOP
       fails := fails || format('drift left after the repair: %s %s (expected %s, actual %s)',
                                r.kind, r.object, r.expected, r.actual);
     END LOOP;
-    FOR r IN (SELECT kind, object FROM prop_left WHERE kind IN ('extra_column', 'unmanaged_table')
+    FOR r IN (SELECT kind, object FROM prop.after_run WHERE kind IN ('extra_column', 'unmanaged_table')
               EXCEPT SELECT kind, object FROM prop.expect_left) ORDER BY 2 LOOP
       fails := fails || format('reported after the repair but never injected: %s %s', r.kind, r.object);
     END LOOP;
-    FOR r IN (SELECT kind, object FROM prop.expect_left EXCEPT SELECT kind, object FROM prop_left) ORDER BY 2 LOOP
+    FOR r IN (SELECT kind, object FROM prop.expect_left EXCEPT SELECT kind, object FROM prop.after_run) ORDER BY 2 LOOP
       fails := fails || format('injected but no longer reported after the repair: %s %s', r.kind, r.object);
     END LOOP;
 
     -- (2) every row of every table, over the columns that existed before the repair
+    IF NOT st.after_done THEN
+      fails := fails || 'the state after the repair was not captured (the error is above)'::text;
+    END IF;
     FOR r IN SELECT * FROM prop.snap ORDER BY tbl LOOP
-      BEGIN
-        SELECT * INTO cur FROM prop.sum_of(r.relid, r.cols);
-      EXCEPTION WHEN OTHERS THEN
-        fails := fails || format('table %s cannot be read after the repair: %s', r.tbl, SQLERRM);
-        CONTINUE;
-      END;
-      IF cur.n <> r.n OR cur.md5 <> r.md5 THEN
+      SELECT * INTO cur FROM prop.sums_after a WHERE a.relid = r.relid;
+      CONTINUE WHEN NOT FOUND;
+      IF cur.problem IS NOT NULL THEN
+        fails := fails || format('table %s cannot be read after the repair: %s', r.tbl, cur.problem);
+      ELSIF cur.n <> r.n OR cur.md5 <> r.md5 THEN
         fails := fails || format('table %s changed: %s rows (digest %s) before the repair, %s rows (digest %s) after',
                                  r.tbl, r.n, r.md5, cur.n, cur.md5);
       END IF;
@@ -1088,7 +1143,7 @@ BEGIN
     SELECT format('  field %s.%s %s sql_type %L%s%s%s%s%s', f.ent, f.idx, quote_ident(f.column_name), f.sql_type,
                   CASE WHEN f.nullable THEN '' ELSE ' NOT NULL' END,
                   coalesce(' DEFAULT ' || f.default_expr, ''), CASE WHEN f.is_unique THEN ' UNIQUE' ELSE '' END,
-                  coalesce(format(' -> entity %s ON DELETE %s', f.ref, f.on_delete), ''),
+                  CASE WHEN f.ref IS NOT NULL THEN format(' -> entity %s ON DELETE %s', f.ref, f.on_delete) ELSE '' END,
                   coalesce(' (drifts to ' || f.drift_type || ')', ''))
     FROM prop.fld f ORDER BY f.ent, f.idx;
   RETURN NEXT 'injected drift:';
@@ -1100,6 +1155,6 @@ BEGIN
   RETURN QUERY SELECT '  ' || x.stmt FROM prop.result x WHERE x.phase = 'run' ORDER BY x.n;
   RETURN NEXT 'drift left after the repair:';
   RETURN QUERY SELECT format('  %s %s (expected %s, actual %s) fix %s', l.kind, l.object, l.expected, l.actual, l.fix)
-               FROM prop_left l ORDER BY l.object, l.kind;
+               FROM prop.after_run l ORDER BY l.object, l.kind;
 END
 $$;
