@@ -10,6 +10,9 @@ SELECT * FROM selegic_fleet_publish();  -- idempotent
 RESET client_min_messages;
 SELECT pubname, array_agg(schemaname || '.' || tablename ORDER BY tablename) AS tables
 FROM pg_publication_tables WHERE pubname LIKE 'selegic%' GROUP BY 1 ORDER BY 1;
+-- One tenant's TRUNCATE of its log must not empty the central copy.
+SELECT pubname, pubinsert, pubupdate, pubdelete, pubtruncate
+FROM pg_publication WHERE pubname LIKE 'selegic%' ORDER BY 1;
 
 -- Connection strings are quoted as literals, names as identifiers.
 SELECT selegic_fleet_subscribe_metadata('host=/tmp/central port=5432 dbname=central password=it''s');

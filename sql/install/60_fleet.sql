@@ -19,9 +19,12 @@ BEGIN
     CREATE PUBLICATION selegic_metadata FOR TABLE selegic.entity, selegic.field;
     RETURN NEXT 'CREATE PUBLICATION selegic_metadata FOR TABLE selegic.entity, selegic.field;';
   END IF;
+  -- No TRUNCATE: emptying one tenant's log must not empty the central copy,
+  -- which holds every tenant's rows.
   IF NOT EXISTS (SELECT FROM pg_publication WHERE pubname = 'selegic_drift_log') THEN
-    CREATE PUBLICATION selegic_drift_log FOR TABLE selegic.drift_log;
-    RETURN NEXT 'CREATE PUBLICATION selegic_drift_log FOR TABLE selegic.drift_log;';
+    CREATE PUBLICATION selegic_drift_log FOR TABLE selegic.drift_log
+      WITH (publish = 'insert, update, delete');
+    RETURN NEXT 'CREATE PUBLICATION selegic_drift_log FOR TABLE selegic.drift_log WITH (publish = ''insert, update, delete'');';
   END IF;
 END
 $fn$;
