@@ -677,175 +677,163 @@ void run_capture(const char *command_tag, F capture) {
     if (outcome.block) raise_blocked(outcome, command_tag);
 }
 
+// The frame every event shares: who is acting, the cache, the rows collected
+// by collect(cache, command tag, rows), and what selegic.manual_ddl makes of
+// them. Only the API's DDL without log_api_ddl skips even the cache.
+template <class Collect>
+void capture_event(EventTriggerData *trigger, Collect collect) {
+    bool manual = !session_is_api();
+    if (!manual && !log_api_ddl) return;
+    const char *tag = GetCommandTagName(trigger->tag);
+    run_capture(tag, [&]() -> Outcome {
+        const ManagedCache &c = managed_cache();
+        if (c.schemas.empty()) return Outcome{};
+        core::Vector<LogRow> rows;
+        guard([&] { collect(c, tag, rows); });
+        return record(rows, manual);
+    });
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------ events
 
 void capture_ddl_command_end(EventTriggerData *trigger) {
-    bool manual = !session_is_api();
-    if (!manual && !log_api_ddl) return;
-    const char *tag = GetCommandTagName(trigger->tag);
-    run_capture(tag, [&]() -> Outcome {
-        const ManagedCache &c = managed_cache();
-        if (c.schemas.empty()) return Outcome{};
-        core::Vector<LogRow> rows;
-        guard([&] {
-            for_each_srf_row(F_PG_EVENT_TRIGGER_DDL_COMMANDS, [&](TupleTableSlot *slot) {
-                bool isnull;
-                Oid classid = DatumGetObjectId(slot_getattr(slot, 1, &isnull));
-                Oid objid = DatumGetObjectId(slot_getattr(slot, 2, &isnull));
-                Datum cmd_datum = slot_getattr(slot, 9, &isnull);
-                auto *cmd = isnull
-                                ? nullptr
-                                : reinterpret_cast<CollectedCommand *>(DatumGetPointer(cmd_datum));
-                Oid relid = owning_relation(classid, objid);
-                if (!OidIsValid(relid)) return;
+    capture_event(trigger, [](const ManagedCache &c, const char *, core::Vector<LogRow> &rows) {
+        for_each_srf_row(F_PG_EVENT_TRIGGER_DDL_COMMANDS, [&](TupleTableSlot *slot) {
+            bool isnull;
+            Oid classid = DatumGetObjectId(slot_getattr(slot, 1, &isnull));
+            Oid objid = DatumGetObjectId(slot_getattr(slot, 2, &isnull));
+            Datum cmd_datum = slot_getattr(slot, 9, &isnull);
+            auto *cmd =
+                isnull ? nullptr : reinterpret_cast<CollectedCommand *>(DatumGetPointer(cmd_datum));
+            Oid relid = owning_relation(classid, objid);
+            if (!OidIsValid(relid)) return;
 
-                // A table renamed by hand: it is managed under its old name.
-                const char *old_relname = nullptr;
-                const RenameStmt *rename = nullptr;
-                if (cmd && cmd->parsetree && IsA(cmd->parsetree, RenameStmt)) {
-                    rename = reinterpret_cast<const RenameStmt *>(cmd->parsetree);
-                    if (rename->renameType == OBJECT_TABLE && rename->relation)
-                        old_relname = rename->relation->relname;
-                }
-                auto target = managed_target(c, relid, old_relname);
-                if (!target) return;
+            // A table renamed by hand: it is managed under its old name.
+            const char *old_relname = nullptr;
+            const RenameStmt *rename = nullptr;
+            if (cmd && cmd->parsetree && IsA(cmd->parsetree, RenameStmt)) {
+                rename = reinterpret_cast<const RenameStmt *>(cmd->parsetree);
+                if (rename->renameType == OBJECT_TABLE && rename->relation)
+                    old_relname = rename->relation->relname;
+            }
+            auto target = managed_target(c, relid, old_relname);
+            if (!target) return;
 
-                LogRow base;
-                base.command_tag = text_at(slot, 4);
-                base.object_identity = text_at(slot, 7);
+            LogRow base;
+            base.command_tag = text_at(slot, 4);
+            base.object_identity = text_at(slot, 7);
 
-                if (cmd && cmd->type == SCT_AlterTable) {
-                    ListCell *lc;
-                    foreach (lc, cmd->d.alterTable.subcmds) {
-                        auto *sub = static_cast<CollectedATSubcmd *>(lfirst(lc));
-                        if (!sub->parsetree || !IsA(sub->parsetree, AlterTableCmd)) continue;
-                        auto *at = reinterpret_cast<AlterTableCmd *>(sub->parsetree);
-                        // Drops are recorded from sql_drop, with what was dropped.
-                        if (at->subtype == AT_DropColumn || at->subtype == AT_DropColumnRecurse ||
-                            at->subtype == AT_DropConstraint ||
-                            at->subtype == AT_DropConstraintRecurse)
-                            continue;
-                        LogRow row = base;
-                        row.action = String(at->subtype == AT_ColumnDefault && !at->def
-                                                ? "drop default"
-                                                : alter_table_action(at->subtype));
-                        attach_field(row, *target, subcommand_column(at));
-                        rows.push_back(std::move(row));
-                    }
-                    return;
+            if (cmd && cmd->type == SCT_AlterTable) {
+                ListCell *lc;
+                foreach (lc, cmd->d.alterTable.subcmds) {
+                    auto *sub = static_cast<CollectedATSubcmd *>(lfirst(lc));
+                    if (!sub->parsetree || !IsA(sub->parsetree, AlterTableCmd)) continue;
+                    auto *at = reinterpret_cast<AlterTableCmd *>(sub->parsetree);
+                    // Drops are recorded from sql_drop, with what was dropped.
+                    if (at->subtype == AT_DropColumn || at->subtype == AT_DropColumnRecurse ||
+                        at->subtype == AT_DropConstraint || at->subtype == AT_DropConstraintRecurse)
+                        continue;
+                    LogRow row = base;
+                    row.action = String(at->subtype == AT_ColumnDefault && !at->def
+                                            ? "drop default"
+                                            : alter_table_action(at->subtype));
+                    attach_field(row, *target, subcommand_column(at));
+                    rows.push_back(std::move(row));
                 }
-                LogRow row = base;
-                if (rename && rename->renameType == OBJECT_COLUMN) {
-                    row.action = String("rename column");
-                    row.old_name = String(rename->subname);
-                    row.new_name = String(rename->newname);
-                    attach_field(row, *target, rename->subname);
-                } else if (rename && rename->renameType == OBJECT_TABLE) {
-                    row.action = String("rename table");
-                    row.old_name = target->name;
-                    row.new_name = String(rename->newname);
-                    attach_field(row, *target, nullptr);
-                } else {
-                    attach_field(row, *target, nullptr);
-                }
-                rows.push_back(std::move(row));
-            });
+                return;
+            }
+            LogRow row = base;
+            if (rename && rename->renameType == OBJECT_COLUMN) {
+                row.action = String("rename column");
+                row.old_name = String(rename->subname);
+                row.new_name = String(rename->newname);
+                attach_field(row, *target, rename->subname);
+            } else if (rename && rename->renameType == OBJECT_TABLE) {
+                row.action = String("rename table");
+                row.old_name = target->name;
+                row.new_name = String(rename->newname);
+                attach_field(row, *target, nullptr);
+            } else {
+                attach_field(row, *target, nullptr);
+            }
+            rows.push_back(std::move(row));
         });
-        return record(rows, manual);
     });
 }
 
 void capture_sql_drop(EventTriggerData *trigger) {
-    bool manual = !session_is_api();
-    if (!manual && !log_api_ddl) return;
-    const char *tag = GetCommandTagName(trigger->tag);
-    run_capture(tag, [&]() -> Outcome {
-        const ManagedCache &c = managed_cache();
-        if (c.schemas.empty()) return Outcome{};
-        core::Vector<LogRow> rows;
-        guard([&] {
-            for_each_srf_row(F_PG_EVENT_TRIGGER_DROPPED_OBJECTS, [&](TupleTableSlot *slot) {
-                bool isnull;
-                bool original = DatumGetBool(slot_getattr(slot, 4, &isnull));
-                String type = text_at(slot, 7);
-                String schema = text_at(slot, 8);
-                // What the statement named, and the columns it dropped; not the
-                // indexes and constraints that went with them.
-                if (!original && type != "table column") return;
-                // Relations and what hangs on them, as ddl_command_end sees
-                // them; a column default is recorded there (set default).
-                static constexpr std::string_view kRecorded[] = {
-                    "table",    "table column",    "table constraint", "index",
-                    "view",     "materialized view", "sequence",       "foreign table",
-                    "trigger",  "policy",          "rule",             "statistics object"};
-                if (std::find(std::begin(kRecorded), std::end(kRecorded),
-                              std::string_view(type.data(), type.size())) == std::end(kRecorded))
-                    return;
-                if (schema.empty() || c.schemas.find(schema) == c.schemas.end()) return;
-                Datum names_datum = slot_getattr(slot, 11, &isnull);
-                core::Vector<String> names;
-                if (!isnull) {
-                    Datum *elems;
-                    bool *elem_nulls;
-                    int n;
-                    deconstruct_array(DatumGetArrayTypeP(names_datum), TEXTOID, -1, false,
-                                      TYPALIGN_INT, &elems, &elem_nulls, &n);
-                    for (int i = 0; i < n; ++i) {
-                        char *s = elem_nulls[i] ? pstrdup("") : TextDatumGetCString(elems[i]);
-                        names.push_back(String(s));
-                        pfree(s);
-                    }
+    capture_event(trigger, [](const ManagedCache &c, const char *tag, core::Vector<LogRow> &rows) {
+        for_each_srf_row(F_PG_EVENT_TRIGGER_DROPPED_OBJECTS, [&](TupleTableSlot *slot) {
+            bool isnull;
+            bool original = DatumGetBool(slot_getattr(slot, 4, &isnull));
+            String type = text_at(slot, 7);
+            String schema = text_at(slot, 8);
+            // What the statement named, and the columns it dropped; not the
+            // indexes and constraints that went with them.
+            if (!original && type != "table column") return;
+            // Relations and what hangs on them, as ddl_command_end sees
+            // them; a column default is recorded there (set default).
+            static constexpr std::string_view kRecorded[] = {
+                "table",    "table column",  "table constraint",
+                "index",    "view",          "materialized view",
+                "sequence", "foreign table", "trigger",
+                "policy",   "rule",          "statistics object"};
+            if (std::find(std::begin(kRecorded), std::end(kRecorded),
+                          std::string_view(type.data(), type.size())) == std::end(kRecorded))
+                return;
+            if (schema.empty() || c.schemas.find(schema) == c.schemas.end()) return;
+            Datum names_datum = slot_getattr(slot, 11, &isnull);
+            core::Vector<String> names;
+            if (!isnull) {
+                Datum *elems;
+                bool *elem_nulls;
+                int n;
+                deconstruct_array(DatumGetArrayTypeP(names_datum), TEXTOID, -1, false, TYPALIGN_INT,
+                                  &elems, &elem_nulls, &n);
+                for (int i = 0; i < n; ++i) {
+                    char *s = elem_nulls[i] ? pstrdup("") : TextDatumGetCString(elems[i]);
+                    names.push_back(String(s));
+                    pfree(s);
                 }
-                // address_names: {schema, table} for a table, {schema, table,
-                // member} for its columns, constraints, triggers and policies.
-                Target target;
-                target.schema = schema;
-                target.name = names.size() >= 2 ? names[1] : text_at(slot, 9);
-                auto it = c.tables.find(table_key(target.schema, target.name));
-                if (it != c.tables.end()) target.table = &it->second;
+            }
+            // address_names: {schema, table} for a table, {schema, table,
+            // member} for its columns, constraints, triggers and policies.
+            Target target;
+            target.schema = schema;
+            target.name = names.size() >= 2 ? names[1] : text_at(slot, 9);
+            auto it = c.tables.find(table_key(target.schema, target.name));
+            if (it != c.tables.end()) target.table = &it->second;
 
-                LogRow row;
-                row.command_tag = String(tag);
-                // "drop column", "drop constraint", "drop table", "drop index", ...
-                String what = type;
-                if (what == "table column" || what == "table constraint") what.erase(0, 6);
-                row.action = "drop " + what;
-                row.object_identity = text_at(slot, 10);
-                bool column = type == "table column";
-                attach_field(row, target, column && names.size() >= 3 ? names[2].c_str() : nullptr);
-                rows.push_back(std::move(row));
-            });
+            LogRow row;
+            row.command_tag = String(tag);
+            // "drop column", "drop constraint", "drop table", "drop index", ...
+            String what = type;
+            if (what == "table column" || what == "table constraint") what.erase(0, 6);
+            row.action = "drop " + what;
+            row.object_identity = text_at(slot, 10);
+            bool column = type == "table column";
+            attach_field(row, target, column && names.size() >= 3 ? names[2].c_str() : nullptr);
+            rows.push_back(std::move(row));
         });
-        return record(rows, manual);
     });
 }
 
 void capture_table_rewrite(EventTriggerData *trigger) {
-    bool manual = !session_is_api();
-    if (!manual && !log_api_ddl) return;
-    const char *tag = GetCommandTagName(trigger->tag);
-    run_capture(tag, [&]() -> Outcome {
-        const ManagedCache &c = managed_cache();
-        if (c.schemas.empty()) return Outcome{};
-        core::Vector<LogRow> rows;
-        guard([&] {
-            LOCAL_FCINFO(fcinfo, 0);
-            InitFunctionCallInfoData(*fcinfo, nullptr, 0, InvalidOid, nullptr, nullptr);
-            Oid relid = DatumGetObjectId(pg_event_trigger_table_rewrite_oid(fcinfo));
-            auto target = managed_target(c, relid);
-            if (!target) return;
-            LogRow row;
-            row.command_tag = String(tag);
-            row.action = String("rewrite table");
-            ObjectAddress address{RelationRelationId, relid, 0};
-            row.object_identity = getObjectIdentity(&address, false);
-            attach_field(row, *target, nullptr);
-            rows.push_back(std::move(row));
-        });
-        // Refusing here, before the rewrite, spares the work of one.
-        return record(rows, manual);
+    capture_event(trigger, [](const ManagedCache &c, const char *tag, core::Vector<LogRow> &rows) {
+        LOCAL_FCINFO(fcinfo, 0);
+        InitFunctionCallInfoData(*fcinfo, nullptr, 0, InvalidOid, nullptr, nullptr);
+        Oid relid = DatumGetObjectId(pg_event_trigger_table_rewrite_oid(fcinfo));
+        auto target = managed_target(c, relid);
+        if (!target) return;
+        LogRow row;
+        row.command_tag = String(tag);
+        row.action = String("rewrite table");
+        ObjectAddress address{RelationRelationId, relid, 0};
+        row.object_identity = getObjectIdentity(&address, false);
+        attach_field(row, *target, nullptr);
+        rows.push_back(std::move(row));
     });
 }
 
