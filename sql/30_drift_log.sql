@@ -20,6 +20,7 @@ CREATE INDEX orders_amount_idx ON dl.orders (amount);
 CREATE VIEW dl.orders_view AS SELECT id FROM dl.orders;   -- a relation in a managed schema
 COMMENT ON TABLE dl.orders IS 'touched';
 ALTER TABLE dl.orders ALTER COLUMN remark DROP DEFAULT;   -- one row, not two
+COMMENT ON COLUMN dl.orders.amount IS 'the total';        -- names the field
 -- Functions and types in a managed schema are not relations: not recorded.
 CREATE FUNCTION dl.helper() RETURNS int LANGUAGE sql AS 'SELECT 1';
 DROP FUNCTION dl.helper();

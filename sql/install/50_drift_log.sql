@@ -30,6 +30,7 @@ COMMENT ON TABLE selegic.drift_log IS
 CREATE INDEX drift_log_field_idx ON selegic.drift_log (field_id);
 CREATE INDEX drift_log_entity_idx ON selegic.drift_log (entity_id);
 CREATE INDEX drift_log_occurred_idx ON selegic.drift_log (occurred_at);
+CREATE INDEX drift_log_action_idx ON selegic.drift_log (action);  -- renames are read often
 
 -- Only the extension writes the log; everyone may read it.
 REVOKE ALL ON selegic.drift_log FROM PUBLIC;

@@ -561,7 +561,9 @@ void write_rows(const core::Vector<LogRow> &rows, bool manual, core::Vector<core
         CatalogTupleInsert(rel, tup);
         heap_freetuple(tup);
         // Every backend's cache maps renamed columns to fields: refresh them.
-        if (row.action && *row.action == "rename column" && cache)
+        // Every backend's cache maps renamed field columns to their fields:
+        // only the rename of a field's column needs them refreshed.
+        if (row.field_id && row.action && *row.action == "rename column" && cache)
             CacheInvalidateRelcacheByRelid(cache->field_relid);
     }
     table_close(rel, RowExclusiveLock);
@@ -680,10 +682,56 @@ void run_capture(const char *command_tag, F capture) {
 // The frame every event shares: who is acting, the cache, the rows collected
 // by collect(cache, command tag, rows), and what selegic.manual_ddl makes of
 // them. Only the API's DDL without log_api_ddl skips even the cache.
+// True when the statement names one relation, and that relation lies
+// outside every managed schema: then there is nothing to record, decided
+// without a subtransaction or the collected commands. False when that cannot
+// be told cheaply (the full capture decides).
+bool outside_managed_schemas(const Node *parsetree, const ManagedCache &c) {
+    const RangeVar *rv = nullptr;
+    if (!parsetree) return false;
+    switch (nodeTag(parsetree)) {
+        case T_AlterTableStmt:
+            rv = reinterpret_cast<const AlterTableStmt *>(parsetree)->relation;
+            break;
+        case T_CreateStmt:
+            rv = reinterpret_cast<const CreateStmt *>(parsetree)->relation;
+            break;
+        case T_IndexStmt:
+            rv = reinterpret_cast<const IndexStmt *>(parsetree)->relation;
+            break;
+        default:
+            return false;
+    }
+    if (!rv) return false;
+    Oid nsp = InvalidOid;
+    if (rv->schemaname) {
+        nsp = get_namespace_oid(rv->schemaname, true);
+    } else {
+        Oid relid = RangeVarGetRelid(rv, NoLock, true);
+        if (OidIsValid(relid)) nsp = get_rel_namespace(relid);
+    }
+    if (!OidIsValid(nsp)) return false;
+    char *name = get_namespace_name(nsp);
+    if (!name) return false;
+    bool outside = c.schemas.find(String(name)) == c.schemas.end();
+    pfree(name);
+    return outside;
+}
+
 template <class Collect>
 void capture_event(EventTriggerData *trigger, Collect collect) {
     bool manual = !session_is_api();
     if (!manual && !log_api_ddl) return;
+    // The common case, DDL on a table nobody manages, with a warm cache.
+    if (cache && !cache_stale) {
+        bool skip = false;
+        try {
+            skip = guard([&] { return outside_managed_schemas(trigger->parsetree, *cache); });
+        } catch (const PgError &e) {
+            FreeErrorData(e.data());  // could not tell: the full capture decides
+        }
+        if (skip) return;
+    }
     const char *tag = GetCommandTagName(trigger->tag);
     run_capture(tag, [&]() -> Outcome {
         const ManagedCache &c = managed_cache();
@@ -756,7 +804,12 @@ void capture_ddl_command_end(EventTriggerData *trigger) {
                 row.new_name = String(rename->newname);
                 attach_field(row, *target, nullptr);
             } else {
-                attach_field(row, *target, nullptr);
+                // COMMENT ON COLUMN and the like name the column by number.
+                int32 objsubid = DatumGetInt32(slot_getattr(slot, 3, &isnull));
+                char *column = classid == RelationRelationId && objsubid > 0
+                                   ? get_attname(objid, static_cast<AttrNumber>(objsubid), true)
+                                   : nullptr;
+                attach_field(row, *target, column);
             }
             rows.push_back(std::move(row));
         });

@@ -282,7 +282,17 @@ core::Vector<core::Rename> read_renames(const core::Vector<core::Entity> &entiti
             seen.push_back(std::move(s));
         };
         if (complete) {
-            scan(rel, InvalidOid, 0, nullptr, visit);
+            // Renames only, through the index on action: the log grows without
+            // bound, its renames do not.
+            Oid index = get_relname_relid("drift_log_action_idx", nsp);
+            ScanKeyData key;
+            ScanKeyInit(&key, action, BTEqualStrategyNumber, F_TEXTEQ,
+                        CStringGetTextDatum("rename column"));
+            SysScanDesc sd =
+                systable_beginscan(rel, index, OidIsValid(index), statement_snapshot(), 1, &key);
+            HeapTuple tup;
+            while (HeapTupleIsValid(tup = systable_getnext(sd))) visit(tup);
+            systable_endscan(sd);
         } else {
             Oid index = get_relname_relid("drift_log_entity_idx", nsp);
             for (const core::Entity &e : entities)
