@@ -22,7 +22,7 @@ declare -a names results
 record() { names+=("$1"); results+=("$2"); }
 
 echo "== build and install the extension"
-if make -s clean >/dev/null && make -s >/tmp/selegic_build.log 2>&1 && make -s install >>/tmp/selegic_build.log 2>&1; then
+if make -s clean >/dev/null && make -s WERROR=-Werror >/tmp/selegic_build.log 2>&1 && make -s install >>/tmp/selegic_build.log 2>&1; then
     record "build+install" pass
 else
     cat /tmp/selegic_build.log; record "build+install" FAIL
