@@ -9,7 +9,7 @@ CREATE ROLE regress_api LOGIN IN ROLE regress_api_group;
 CREATE ROLE regress_dba LOGIN SUPERUSER;
 CREATE ROLE regress_plain LOGIN;
 CREATE SCHEMA og;
-GRANT USAGE, CREATE ON SCHEMA og TO regress_api, regress_plain;
+GRANT USAGE, CREATE ON SCHEMA og TO regress_api, regress_api_group, regress_plain;
 INSERT INTO selegic.entity (id, slug, schema_name, table_name)
 VALUES ('00000000-0000-0000-0000-000000000001', 't', 'og', 't');
 INSERT INTO selegic.field (id, entity_id, slug, column_name, field_type, sql_type, is_nullable)

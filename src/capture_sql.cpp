@@ -1,9 +1,10 @@
 // SQL entry points of the drift log: the event trigger functions, the trigger
 // that tells every backend the metadata changed, and selegic_api_execute().
 #include "core/types.hpp"
-#include "pg/ddl_capture.hpp"
+#include "pg/capture/api_origin.hpp"
+#include "pg/capture/capture.hpp"
+#include "pg/capture/managed_cache.hpp"
 #include "pg/guard.hpp"
-#include "pg/memory.hpp"
 
 extern "C" {
 #include "commands/trigger.h"
@@ -22,16 +23,16 @@ namespace {
 
 EventTriggerData *event_trigger_data(FunctionCallInfo fcinfo) {
     if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-        throw core::Error("39P01", "function can only be called as an event trigger");
+        throw core::Error("39P03", "function can only be called as an event trigger");
     return reinterpret_cast<EventTriggerData *>(fcinfo->context);
 }
 
+// No allocation before the capture has decided the DDL is worth recording:
+// its own call memory is made only then.
 template <class Capture>
 Datum on_event(FunctionCallInfo fcinfo, Capture capture) {
     return pg::barrier([&] {
-        EventTriggerData *data = event_trigger_data(fcinfo);
-        pg::CallMemory memory("selegic capture");
-        capture(data);
+        capture(event_trigger_data(fcinfo));
         return (Datum)0;
     });
 }
@@ -73,7 +74,7 @@ extern "C" Datum selegic_api_execute(PG_FUNCTION_ARGS) {
     return selegic::pg::barrier([&] {
         if (PG_ARGISNULL(0)) return (Datum)0;
         char *sql = selegic::pg::guard([&] { return text_to_cstring(PG_GETARG_TEXT_PP(0)); });
-        selegic::pg::ApiScope api;
+        selegic::pg::ApiScope api(selegic::pg::ApiScope::Reach::Whole);
         selegic::pg::guard([&] {
             if (SPI_connect() != SPI_OK_CONNECT)
                 ereport(ERROR,

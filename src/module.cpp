@@ -1,6 +1,9 @@
 // Module load: settings and the callbacks every feature shares.
-#include "pg/ddl_capture.hpp"
+#include "pg/capture/api_origin.hpp"
+#include "pg/capture/capture.hpp"
+#include "pg/capture/managed_cache.hpp"
 #include "pg/guc.hpp"
+#include "pg/user_code.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -16,6 +19,7 @@ int lock_timeout_ms = 5000;
 bool log_api_ddl = false;
 int manual_ddl = static_cast<int>(ManualDdl::Log);
 char *api_roles = nullptr;
+bool capture_enabled = true;
 
 namespace {
 
@@ -40,8 +44,10 @@ bool check_api_roles(char **newval, void **, GucSource) {
 void on_transaction_end(XactEvent event, void *) {
     if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
         event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
-        event == XACT_EVENT_PREPARE)
+        event == XACT_EVENT_PREPARE) {
         ApiScope::reset();
+        NoUserCode::reset();
+    }
 }
 
 }  // namespace
@@ -71,5 +77,7 @@ extern "C" void _PG_init(void) {
         nullptr);
     MarkGUCPrefixReserved("selegic");
     register_managed_cache_invalidation();
+    install_user_code_hooks();
+    install_utility_depth_hook();
     RegisterXactCallback(on_transaction_end, nullptr);
 }

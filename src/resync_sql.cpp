@@ -4,7 +4,7 @@
 // row's fix and what a repair runs can never differ.
 #include "core/drift.hpp"
 #include "pg/drift_engine.hpp"
-#include "pg/ddl_capture.hpp"
+#include "pg/capture/log_writer.hpp"
 #include "pg/guard.hpp"
 #include "pg/memory.hpp"
 #include "pg/metadata_reader.hpp"

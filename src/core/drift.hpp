@@ -1,6 +1,7 @@
 // Comparison, classification and repair planning: the heart of selegic_drift().
 #pragma once
 
+#include "core/managed.hpp"
 #include "core/model.hpp"
 
 namespace selegic::core {
@@ -71,6 +72,8 @@ struct DriftRow {
 struct DriftOptions {
     // Report only rows of this entity (the catalog may hold more, e.g. FK targets).
     std::optional<Uuid> only_entity;
+    // Fields whose entity row does not exist: invalid_metadata rows.
+    const Vector<OrphanField> *orphans = nullptr;
 };
 
 // Every difference between the metadata and the catalog, ordered by object then
@@ -84,7 +87,5 @@ Vector<DriftRow> compute_drift(const Vector<Entity> &entities, const Catalog &ca
 // from the same statements.
 Vector<Statement> plan_repair(const Vector<DriftRow> &rows);
 
-// Schemas that can never hold an entity's table.
-bool is_forbidden_schema(std::string_view schema);
 
 }  // namespace selegic::core

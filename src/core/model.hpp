@@ -24,6 +24,9 @@ std::optional<OnDelete> parse_on_delete(std::string_view text);
 // The SQL spelling used after ON DELETE ("CASCADE", "SET NULL", ...).
 const char *on_delete_sql(OnDelete action);
 
+// ON UPDATE uses the same letters; MATCH types are 's', 'f', 'p'.
+enum class FkMatch : char { Simple = 's', Full = 'f', Partial = 'p' };
+
 // A type as PostgreSQL identifies it: (type oid, typmod).
 struct TypeKey {
     std::uint32_t oid = 0;
@@ -52,6 +55,7 @@ struct Field {
 
 struct Entity {
     Uuid id;
+    String slug;
     String schema_name;
     String table_name;
     String primary_key;
@@ -61,6 +65,19 @@ struct Entity {
     bool checked = true;
 };
 
+// A field whose entity row does not exist (a logical replication apply
+// worker can deliver the field first).
+struct OrphanField {
+    Uuid id;
+    Uuid entity_id;
+    String column_name;
+};
+
+struct Metadata {
+    Vector<Entity> entities;
+    Vector<OrphanField> orphans;
+};
+
 // ---------------------------------------------------------------- catalog
 
 struct Column {
@@ -68,7 +85,11 @@ struct Column {
     std::int16_t attnum = 0;
     TypeKey type;
     bool not_null = false;
-    int default_id = 0;  // 0: no default; otherwise an id from the default interner
+    int default_id = 0;  // 0: no default; otherwise the id of its folded tree
+    int default_text = 0;  // the stored expression as written, for display
+    bool inherited = false;  // attinhcount > 0: from a parent or partitioned table
+    char identity = '\0';   // attidentity
+    char generated = '\0';  // attgenerated
 };
 
 // A single-column unique constraint, or a plain unique index on one column.
@@ -76,6 +97,8 @@ struct UniqueKey {
     String name;
     std::int16_t attnum = 0;
     bool is_constraint = true;
+    bool inherited = false;      // a partition's copy of its parent's constraint or index
+    std::uint32_t index_relid = 0;  // the index (behind the constraint)
 };
 
 struct ForeignKey {
@@ -84,7 +107,13 @@ struct ForeignKey {
     std::uint32_t ref_relid = 0;
     Vector<std::int16_t> ref_attnums;
     OnDelete on_delete = OnDelete::NoAction;
+    OnDelete on_update = OnDelete::NoAction;
+    FkMatch match = FkMatch::Simple;
+    bool deferrable = false;
+    bool deferred = false;
+    Vector<std::int16_t> delete_set_columns;  // ON DELETE SET NULL (cols), PostgreSQL 15
     bool validated = true;
+    bool inherited = false;  // cloned from a partitioned parent's key
     // Names of the referenced table and columns, for display and for DROP.
     String ref_schema;
     String ref_table;
@@ -97,6 +126,8 @@ struct Table {
     String name;
     char relkind = 'r';  // pg_class.relkind
     bool is_partition = false;
+    bool typed = false;  // CREATE TABLE ... OF type: columns come from the type
+    Vector<std::int16_t> partition_key;  // partitioned tables: key columns (0: an expression)
     Vector<Column> columns;  // attnum order, user columns only
     Vector<std::int16_t> primary_key;
     Vector<UniqueKey> uniques;
@@ -105,6 +136,7 @@ struct Table {
     const Column *column(std::string_view column_name) const;
     const Column *column(std::int16_t attnum) const;
     bool is_table() const { return relkind == 'r' || relkind == 'p'; }
+    bool is_partitioned() const { return relkind == 'p'; }
 };
 
 // A column rename the drift log recorded and nobody has resolved yet: how a
@@ -142,7 +174,8 @@ struct ResolvedType {
 
 struct ResolvedDefault {
     bool ok = false;
-    int id = 0;    // 0: no default (including one that folds to NULL)
+    int id = 0;    // 0: no default (including one that folds to NULL); else its folded tree
+    int text = 0;  // the expression as resolved but not folded: what a repair writes
     String error;  // why the expression is not a usable default
 };
 
@@ -163,7 +196,8 @@ public:
     virtual bool assignment_cast(TypeKey from, TypeKey to) = 0;
     // Whether any cast converts from -> to (an explicit one included).
     virtual bool explicit_cast(TypeKey from, TypeKey to) = 0;
-    virtual String default_sql(int default_id) = 0;
+    // The SQL of a default's text id (ResolvedDefault::text, Column::default_text).
+    virtual String default_sql(int default_text) = 0;
     virtual String quote_ident(std::string_view ident) = 0;
     virtual String quote_literal(std::string_view literal) = 0;
     // A name for a new constraint, PostgreSQL's way (table_column_label,
@@ -171,6 +205,21 @@ public:
     // has a relation or constraint of that name, or this call chose it.
     virtual String object_name(std::string_view schema, std::string_view table,
                                std::string_view column, std::string_view label) = 0;
+
+    // Catalog questions asked only for the few rows that need them.
+    // Why ALTER COLUMN ... TYPE cannot change this column in place (a view,
+    // rule, policy, trigger or generated column uses it), or nullopt.
+    virtual std::optional<String> type_change_blocker(std::uint32_t relid,
+                                                      std::int16_t attnum) = 0;
+    // Why DROP NOT NULL cannot run on this column (NOT NULL in a parent table,
+    // the replica identity index), or nullopt.
+    virtual std::optional<String> drop_not_null_blocker(std::uint32_t relid,
+                                                        std::int16_t attnum) = 0;
+    // What depends on this index (a foreign key), so that it cannot be dropped.
+    virtual std::optional<String> index_drop_blocker(std::uint32_t index_relid) = 0;
+    // A type (domain, enum, composite, ...) that holds the name a new table needs.
+    virtual std::optional<String> type_holding_name(std::string_view schema,
+                                                    std::string_view name) = 0;
 };
 
 }  // namespace selegic::core

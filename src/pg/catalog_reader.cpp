@@ -5,6 +5,10 @@
 #include "core/drift.hpp"
 #include "pg/guard.hpp"
 
+extern "C" {
+#include "catalog/pg_partitioned_table.h"
+}
+
 namespace selegic::pg {
 
 namespace {
@@ -57,6 +61,14 @@ public:
         : entities_(entities), complete_(complete), defaults_(defaults) {}
 
     core::Catalog read() {
+        guard([&] { scan_everything(); });
+        // Every catalog scan is closed: only now are defaults folded.
+        intern_defaults();
+        return std::move(catalog_);
+    }
+
+private:
+    void scan_everything() {
         catalog_.complete = complete_;
         catalog_.uuid_type = {UUIDOID, -1};
         find_schemas();
@@ -78,11 +90,10 @@ public:
         read_defaults();
         read_constraints();
         read_unique_indexes();
+        read_partition_keys();
         name_foreign_key_targets();
-        return std::move(catalog_);
     }
 
-private:
     core::Table *table_of(Oid relid) {
         auto it = by_relid_.find(relid);
         return it == by_relid_.end() ? nullptr : &catalog_.tables[it->second];
@@ -108,6 +119,7 @@ private:
         t.name = NameStr(rel->relname);
         t.relkind = rel->relkind;
         t.is_partition = rel->relispartition;
+        t.typed = OidIsValid(rel->reloftype);
         if (t.is_table()) t.columns.reserve(static_cast<std::size_t>(rel->relnatts));
         catalog_.tables.push_back(std::move(t));
     }
@@ -163,6 +175,9 @@ private:
                          c.attnum = att->attnum;
                          c.type = {att->atttypid, att->atttypmod};
                          c.not_null = att->attnotnull;
+                         c.inherited = att->attinhcount > 0;
+                         c.identity = att->attidentity;
+                         c.generated = att->attgenerated;
                          // A generation expression is not a default.
                          if (att->attgenerated != '\0')
                              generated_.emplace(att->attrelid, att->attnum);
@@ -186,8 +201,9 @@ private:
                          Datum bin = heap_getattr(tup, Anum_pg_attrdef_adbin, desc, &isnull);
                          if (isnull) return;
                          text *adbin = DatumGetTextPP(bin);
-                         col->default_id = defaults_.intern_stored(
-                             std::string_view(VARDATA_ANY(adbin), VARSIZE_ANY_EXHDR(adbin)));
+                         pending_defaults_.push_back(
+                             {def->adrelid, def->adnum,
+                              String(VARDATA_ANY(adbin), VARSIZE_ANY_EXHDR(adbin))});
                          if (reinterpret_cast<Pointer>(adbin) != DatumGetPointer(bin)) pfree(adbin);
                      });
     }
@@ -208,7 +224,8 @@ private:
                 } else if (con->contype == CONSTRAINT_UNIQUE) {
                     constraint_indexes_.push_back(con->conindid);
                     if (keys.size() == 1)
-                        t->uniques.push_back({String(NameStr(con->conname)), keys[0], true});
+                        t->uniques.push_back({String(NameStr(con->conname)), keys[0], true,
+                                              OidIsValid(con->conparentid), con->conindid});
                 } else {
                     core::ForeignKey fk;
                     fk.name = NameStr(con->conname);
@@ -216,7 +233,13 @@ private:
                     fk.ref_relid = con->confrelid;
                     fk.ref_attnums = int2_array(tup, Anum_pg_constraint_confkey, desc);
                     fk.on_delete = static_cast<core::OnDelete>(con->confdeltype);
+                    fk.on_update = static_cast<core::OnDelete>(con->confupdtype);
+                    fk.match = static_cast<core::FkMatch>(con->confmatchtype);
+                    fk.deferrable = con->condeferrable;
+                    fk.deferred = con->condeferred;
+                    fk.delete_set_columns = int2_array(tup, Anum_pg_constraint_confdelsetcols, desc);
                     fk.validated = con->convalidated;
+                    fk.inherited = OidIsValid(con->conparentid);
                     t->foreign_keys.push_back(std::move(fk));
                 }
             });
@@ -247,8 +270,32 @@ private:
         for (const PendingIndex &p : pending_indexes_) {
             char *name = get_rel_name(p.indexrelid);
             if (!name) continue;
-            table_of(p.relid)->uniques.push_back({String(name), p.attnum, false});
+            // A partition's index attached to its parent's cannot be dropped alone.
+            table_of(p.relid)->uniques.push_back(
+                {String(name), p.attnum, false, get_rel_relispartition(p.indexrelid), p.indexrelid});
             pfree(name);
+        }
+    }
+
+    void read_partition_keys() {
+        for (core::Table &t : catalog_.tables) {
+            if (!t.is_partitioned()) continue;
+            HeapTuple tup = SearchSysCache1(PARTRELID, ObjectIdGetDatum(t.relid));
+            if (!HeapTupleIsValid(tup)) continue;
+            auto *key = reinterpret_cast<Form_pg_partitioned_table>(GETSTRUCT(tup));
+            for (int i = 0; i < key->partnatts; ++i) t.partition_key.push_back(key->partattrs.values[i]);
+            ReleaseSysCache(tup);
+        }
+    }
+
+    void intern_defaults() {
+        for (const PendingDefault &d : pending_defaults_) {
+            core::Table *t = table_of(d.relid);
+            auto *col = t ? const_cast<core::Column *>(t->column(d.attnum)) : nullptr;
+            if (!col) continue;
+            DefaultInterner::Ids ids = defaults_.intern_stored(d.adbin);
+            col->default_id = ids.id;
+            col->default_text = ids.text;
         }
     }
 
@@ -277,6 +324,11 @@ private:
         }
     }
 
+    struct PendingDefault {
+        Oid relid;
+        AttrNumber attnum;
+        String adbin;
+    };
     struct PendingIndex {
         Oid indexrelid;
         Oid relid;
@@ -294,13 +346,15 @@ private:
     core::FlatSet<std::pair<Oid, std::int16_t>> generated_;
     core::Vector<Oid> constraint_indexes_;
     core::Vector<PendingIndex> pending_indexes_;
+    core::Vector<PendingDefault> pending_defaults_;
 };
 
 }  // namespace
 
 core::Catalog read_catalog(const core::Vector<core::Entity> &entities, bool complete,
                            DefaultInterner &defaults) {
-    return guard([&] { return Reader(entities, complete, defaults).read(); });
+    Reader reader(entities, complete, defaults);
+    return reader.read();
 }
 
 }  // namespace selegic::pg

@@ -3,21 +3,29 @@
 #include "pg/catalog_reader.hpp"
 #include "pg/metadata_reader.hpp"
 #include "pg/resolver.hpp"
+#include "pg/user_code.hpp"
 
 namespace selegic::pg {
 
 core::Vector<core::DriftRow> current_drift(const std::optional<core::Uuid> &entity_id) {
+    // The report never runs code written by other roles (user_code.hpp).
+    NoUserCode no_user_code;
     // One entity is read through the catalogs' indexes; all of them with one
     // sequential scan per catalog.
     bool complete = !entity_id;
-    core::Vector<core::Entity> entities = entity_id ? read_entity(*entity_id) : read_all_entities();
+    core::Metadata metadata;
+    if (entity_id)
+        metadata.entities = read_entity(*entity_id);
+    else
+        metadata = read_metadata();
     DefaultInterner defaults;
     PgResolver resolver(defaults);
-    core::Catalog catalog = read_catalog(entities, complete, defaults);
-    catalog.renames = read_renames(entities, complete);
+    core::Catalog catalog = read_catalog(metadata.entities, complete, defaults);
+    catalog.renames = read_renames(metadata.entities, complete);
     core::DriftOptions options;
     options.only_entity = entity_id;
-    return core::compute_drift(entities, catalog, resolver, options);
+    options.orphans = &metadata.orphans;
+    return core::compute_drift(metadata.entities, catalog, resolver, options);
 }
 
 }  // namespace selegic::pg

@@ -3,7 +3,9 @@
 #include <cstring>
 #include <new>
 
-#include "core/types.hpp"
+namespace selegic::pg {
+
+}  // namespace selegic::pg
 
 namespace selegic::pg::detail {
 
@@ -11,7 +13,7 @@ ErrorData *run_guarded(Thunk thunk, void *arg) {
     MemoryContext volatile caller_cxt = CurrentMemoryContext;
     ErrorData *volatile error = nullptr;
     PG_TRY();
-    { thunk(arg); }
+    { (void)thunk(arg); }
     PG_CATCH();
     {
         MemoryContextSwitchTo(caller_cxt);
@@ -22,7 +24,7 @@ ErrorData *run_guarded(Thunk thunk, void *arg) {
     return error;
 }
 
-// As PL/pgSQL runs a block with an EXCEPTION clause.
+// As PL/pgSQL runs a block with an EXCEPTION clause (exec_stmt_block).
 ErrorData *run_in_subtransaction(Thunk thunk, void *arg) {
     MemoryContext volatile caller_cxt = CurrentMemoryContext;
     ResourceOwner volatile caller_owner = CurrentResourceOwner;
@@ -32,8 +34,12 @@ ErrorData *run_in_subtransaction(Thunk thunk, void *arg) {
     MemoryContextSwitchTo(caller_cxt);  // results must outlive the subtransaction
     PG_TRY();
     {
-        thunk(arg);
-        ReleaseCurrentSubTransaction();
+        // A body that ended in a C++ exception may have left relations open,
+        // locks or SPI connections behind: only a rollback cleans them up.
+        if (thunk(arg))
+            ReleaseCurrentSubTransaction();
+        else
+            RollbackAndReleaseCurrentSubTransaction();
         MemoryContextSwitchTo(caller_cxt);
         CurrentResourceOwner = caller_owner;
     }
@@ -50,58 +56,95 @@ ErrorData *run_in_subtransaction(Thunk thunk, void *arg) {
     return error;
 }
 
+namespace {
+struct Report {
+    int sqlerrcode;
+    const std::string *message, *detail, *hint;
+};
+
+void raise_report(void *arg) {
+    auto *r = static_cast<Report *>(arg);
+    ereport(ERROR, (errcode(r->sqlerrcode), errmsg_internal("%s", r->message->c_str()),
+                    r->detail->empty() ? 0 : errdetail_internal("%s", r->detail->c_str()),
+                    r->hint->empty() ? 0 : errhint("%s", r->hint->c_str())));
+}
+
+bool raise_report_thunk(void *arg) {
+    raise_report(arg);
+    return true;
+}
+
+}  // namespace
+
+// Raised for real and caught, so the ErrorData is complete (output flags,
+// location) exactly as PostgreSQL's own.
+ErrorData *make_error_data(int sqlerrcode, const std::string &message, const std::string &detail,
+                           const std::string &hint) {
+    Report r{sqlerrcode, &message, &detail, &hint};
+    return run_guarded(&raise_report_thunk, &r);
+}
+
+void propagate_if_fatal(const PgError &error, bool own_lock_wait) {
+    if (must_propagate(error.sqlerrcode(), own_lock_wait) || IsAbortedTransactionBlockState())
+        throw error;
+    // A cancel that arrived while the error was being handled is the user's.
+    guard([] { CHECK_FOR_INTERRUPTS(); });
+}
+
 }  // namespace selegic::pg::detail
 
 namespace selegic::pg {
 
 namespace {
-// Allocation here must not ERROR: we may be inside a catch block.
-char *copy_text(const char *s) {
-    if (!s || !*s) return nullptr;
-    std::size_t n = std::strlen(s) + 1;
-    auto *out =
-        static_cast<char *>(MemoryContextAllocExtended(CurrentMemoryContext, n, MCXT_ALLOC_NO_OOM));
-    if (out) std::memcpy(out, s, n);
+// The error to raise, as plain pointers: nothing here has a destructor, so
+// the longjmp that follows skips nothing.
+struct RaiseData {
+    ErrorData *pg = nullptr;
+    bool out_of_memory = false;
+    int sqlerrcode = 0;
+    char *message = nullptr;
+    char *detail = nullptr;
+    char *hint = nullptr;
+};
+
+char *copy_or_null(const std::string &s) {
+    if (s.empty()) return nullptr;
+    auto *out = static_cast<char *>(
+        MemoryContextAllocExtended(ErrorContext, s.size() + 1, MCXT_ALLOC_NO_OOM));
+    if (out) std::memcpy(out, s.c_str(), s.size() + 1);
     return out;
 }
 
-int sqlstate_code(const char *s) {
-    if (!s || std::strlen(s) != 5) return ERRCODE_INTERNAL_ERROR;
-    return MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4]);
+// Every C++ object (the exception, its copies, the strings) is destroyed
+// when this returns.
+RaiseData take_apart(PendingError &pending) noexcept {
+    RaiseData r;
+    detail::Classified c = detail::classify(pending.exception);
+    pending.exception = nullptr;
+    if (c.pg) {
+        r.pg = c.pg->release();
+    } else if (c.bad_alloc) {
+        r.out_of_memory = true;
+    } else {
+        r.sqlerrcode = c.sqlerrcode;
+        r.message = copy_or_null(c.message);
+        r.detail = copy_or_null(c.detail);
+        r.hint = copy_or_null(c.hint);
+    }
+    return r;
 }
 }  // namespace
 
-PendingError capture_current_exception() noexcept {
-    PendingError p;
-    try {
-        throw;
-    } catch (const PgError &e) {
-        p.pg = e.data();
-    } catch (const core::Error &e) {
-        p.sqlerrcode = sqlstate_code(e.sqlstate());
-        p.message = copy_text(e.what());
-        p.detail = copy_text(e.detail().c_str());
-        p.hint = copy_text(e.hint().c_str());
-    } catch (const std::bad_alloc &) {
-        p.sqlerrcode = ERRCODE_OUT_OF_MEMORY;
-    } catch (const std::exception &e) {
-        p.sqlerrcode = ERRCODE_INTERNAL_ERROR;
-        p.message = copy_text(e.what());
-    } catch (...) {
-        p.sqlerrcode = ERRCODE_INTERNAL_ERROR;
-    }
-    return p;
-}
-
-void raise(PendingError &p) {
-    if (p.pg) ReThrowError(p.pg);
-    if (p.sqlerrcode == ERRCODE_OUT_OF_MEMORY)
+void raise(PendingError &pending) {
+    RaiseData r = take_apart(pending);
+    if (r.pg) ReThrowError(r.pg);
+    if (r.out_of_memory)
         ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),
                         errdetail("A C++ allocation in selegic_drift failed.")));
-    ereport(ERROR, (errcode(p.sqlerrcode),
-                    errmsg_internal("%s", p.message ? p.message : "unexpected C++ exception"),
-                    p.detail ? errdetail_internal("%s", p.detail) : 0,
-                    p.hint ? errhint("%s", p.hint) : 0));
+    ereport(ERROR, (errcode(r.sqlerrcode),
+                    errmsg_internal("%s", r.message ? r.message : "unexpected C++ exception"),
+                    r.detail ? errdetail_internal("%s", r.detail) : 0,
+                    r.hint ? errhint("%s", r.hint) : 0));
     pg_unreachable();
 }
 

@@ -4,7 +4,9 @@
 // default polymorphic resource at it, so every core container allocates there.
 // When the call ends normally its destructor restores everything; when an ERROR
 // unwinds past it, the context dies with its parent and a reset callback
-// restores the default resource, so nothing leaks and nothing dangles.
+// takes it off the stack of active call memories, so nothing leaks and the
+// default resource never points at a dead context, whatever order contexts
+// die in.
 #pragma once
 
 #include <boost/container/pmr/memory_resource.hpp>
@@ -13,9 +15,12 @@
 
 namespace selegic::pg {
 
+// A memory_resource over a MemoryContext. Allocation failure is
+// std::bad_alloc, never a longjmp.
 class ContextResource final : public boost::container::pmr::memory_resource {
 public:
     explicit ContextResource(MemoryContext cxt) : cxt_(cxt) {}
+    MemoryContext context() const { return cxt_; }
 
 protected:
     void *do_allocate(std::size_t bytes, std::size_t alignment) override;
@@ -50,16 +55,25 @@ public:
 
     MemoryContext context() const { return cxt_; }
 
-private:
-    struct State {
-        ContextResource resource;
-        boost::container::pmr::memory_resource *previous;
-        MemoryContextCallback callback;
-    };
-    static void on_reset(void *arg);
+    // Active call memories, innermost first; for tests.
+    static int depth();
 
+    struct State;  // lives in the context itself
+
+private:
+    static void on_reset(void *arg);
     MemoryContext cxt_;
-    State *state_;  // lives in cxt_ itself
 };
+
+// A context of its own for long-lived data (a per-backend cache), with its
+// resource, created in one step: either both exist or neither. The resource
+// object lives in the parent, so resetting the context keeps it usable.
+struct OwnedResource {
+    MemoryContext cxt = nullptr;
+    ContextResource *resource = nullptr;
+};
+// Creates it under parent, or throws std::bad_alloc (nothing half-made is
+// left behind).
+OwnedResource create_owned_resource(MemoryContext parent, const char *name);
 
 }  // namespace selegic::pg

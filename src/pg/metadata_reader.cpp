@@ -18,8 +18,8 @@ Oid metadata_relid(Oid nsp, const char *name) {
     if (!OidIsValid(relid))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
                         errmsg("relation \"%s.%s\" does not exist", kSchema, name),
-                        errhint("Reinstall the extension: DROP EXTENSION selegic_drift; "
-                                "CREATE EXTENSION selegic_drift;")));
+                        errhint("Restore it from a dump of this database. Dropping and creating "
+                                "the extension again would lose the metadata and the drift log.")));
     return relid;
 }
 
@@ -147,7 +147,12 @@ struct MetadataRels {
 }  // namespace
 
 core::Vector<core::Entity> read_all_entities() {
-    core::Vector<core::Entity> entities;
+    return read_metadata().entities;
+}
+
+core::Metadata read_metadata() {
+    core::Metadata metadata;
+    core::Vector<core::Entity> &entities = metadata.entities;
     guard([&] {
         MetadataRels rels;
         EntityCols ec(RelationGetDescr(rels.entity));
@@ -180,13 +185,19 @@ core::Vector<core::Entity> read_all_entities() {
         for (std::size_t i = 0; i < entities.size(); ++i) entities[i].fields.reserve(counts[i]);
         scan(rels.field, InvalidOid, 0, nullptr, [&](HeapTuple t) {
             core::Entity *e = owner_of(t);
-            if (!e) return;
+            if (!e) {
+                // A field that arrived before its entity: reported, not dropped.
+                core::Field f;
+                core::Uuid entity = field_from(t, RelationGetDescr(rels.field), fc, f);
+                metadata.orphans.push_back({f.id, entity, std::move(f.column_name)});
+                return;
+            }
             e->fields.emplace_back();
             field_from(t, RelationGetDescr(rels.field), fc, e->fields.back());
         });
         rels.close();
     });
-    return entities;
+    return metadata;
 }
 
 core::Vector<core::Entity> read_entity(const core::Uuid &id) {
@@ -229,20 +240,32 @@ core::Vector<core::Entity> read_entity(const core::Uuid &id) {
 
 core::Uuid read_field_entity(const core::Uuid &field_id) {
     std::optional<core::Uuid> entity;
+    bool entity_exists = false;
     guard([&] {
         MetadataRels rels;
         FieldCols fc(RelationGetDescr(rels.field));
+        EntityCols ec(RelationGetDescr(rels.entity));
         scan(rels.field, rels.field_pkey, fc.id, &field_id, [&](HeapTuple t) {
             core::Field f;
             entity = field_from(t, RelationGetDescr(rels.field), fc, f);
         });
+        if (entity)
+            scan(rels.entity, rels.entity_pkey, ec.id, &*entity,
+                 [&](HeapTuple) { entity_exists = true; });
         rels.close();
     });
+    std::string field_text = field_id.to_string().c_str();
     if (!entity)
+        throw core::Error(core::sqlstate::undefined_object,
+                          "selegic field \"" + field_text + "\" does not exist", {},
+                          "Field ids are the id column of selegic.field.");
+    if (!entity_exists)
         throw core::Error(
             core::sqlstate::undefined_object,
-            "selegic field \"" + std::string(field_id.to_string().c_str()) + "\" does not exist",
-            {}, "Field ids are the id column of selegic.field.");
+            "entity \"" + std::string(entity->to_string().c_str()) + "\" of selegic field \"" +
+                field_text + "\" does not exist",
+            "The field's row in selegic.field names an entity that selegic.entity does not hold.",
+            "Wait until the entity's metadata has arrived, or correct the field's entity_id.");
     return *entity;
 }
 

@@ -10,6 +10,8 @@ namespace selegic::pg {
 
 // Every entity with its fields.
 core::Vector<core::Entity> read_all_entities();
+// The same, and the fields whose entity row does not exist.
+core::Metadata read_metadata();
 
 // One entity with its fields, plus (unchecked, without fields) the entities its
 // relation fields reference. Throws 42704 when the entity does not exist.
@@ -19,7 +21,8 @@ core::Vector<core::Entity> read_entity(const core::Uuid &id);
 // of every entity (complete) or of the checked entities only.
 core::Vector<core::Rename> read_renames(const core::Vector<core::Entity> &entities, bool complete);
 
-// The entity a field belongs to. Throws 42704 when the field does not exist.
+// The entity a field belongs to. Throws 42704 when the field does not exist,
+// or when its entity does not (naming the field).
 core::Uuid read_field_entity(const core::Uuid &field_id);
 
 }  // namespace selegic::pg

@@ -4,6 +4,8 @@
 #include <iterator>
 #include <string_view>
 
+#include "pg/compat.hpp"
+#include "pg/fold.hpp"
 #include "pg/guard.hpp"
 #include "pg/sql_values.hpp"
 
@@ -12,22 +14,6 @@ namespace selegic::pg {
 using core::String;
 
 namespace {
-
-// The metadata's names resolve as if search_path were (entity schema, public):
-// pg_catalog first as always, and never the session's temporary schema, so
-// neither the caller's search_path nor a temp object can change the answer.
-void push_entity_search_path(const char *schema) {
-    List *schemas = NIL;
-    Oid nsp = get_namespace_oid(schema, true);
-    if (OidIsValid(nsp)) schemas = lappend_oid(schemas, nsp);
-    Oid pub = get_namespace_oid("public", true);
-    if (OidIsValid(pub) && pub != nsp) schemas = lappend_oid(schemas, pub);
-    auto *path = static_cast<OverrideSearchPath *>(palloc0(sizeof(OverrideSearchPath)));
-    path->schemas = schemas;
-    path->addCatalog = true;
-    path->addTemp = false;
-    PushOverrideSearchPath(path);
-}
 
 [[noreturn]] void not_an_expression() {
     ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
@@ -102,82 +88,58 @@ String shape_of(Node *tree) {
     return out;
 }
 
-// CURRENT_TIMESTAMP and transaction_timestamp() are now() by other names;
-// make them one tree so a default written either way compares equal.
-Node *canonical_time(Node *node, void *context) {
-    if (!node) return nullptr;
-    bool is_now =
-        (IsA(node, SQLValueFunction) &&
-         castNode(SQLValueFunction, node)->op == SVFOP_CURRENT_TIMESTAMP) ||
-        (IsA(node, FuncExpr) && castNode(FuncExpr, node)->funcid == F_TRANSACTION_TIMESTAMP);
-    if (is_now)
-        return reinterpret_cast<Node *>(
-            makeFuncExpr(F_NOW, TIMESTAMPTZOID, NIL, InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL));
-    // PostgreSQL 15 declares the walker type without parameters.
-    using AnyFn = void (*)();  // the generic function pointer type: casts through it are allowed
-    return expression_tree_mutator(
-        node, reinterpret_cast<Node *(*)()>(reinterpret_cast<AnyFn>(canonical_time)), context);
-}
-
-String error_text(const PgError &e) {
-    String s(e.what());
-    FreeErrorData(e.data());
-    return s;
-}
-
 }  // namespace
 
 // ------------------------------------------------------------------ defaults
 
-int DefaultInterner::intern(Node *folded) {
-    if (IsA(folded, Const) && castNode(Const, folded)->constisnull) return 0;
-    folded = canonical_time(folded, nullptr);
-    String shape = shape_of(folded);
-    auto it = by_shape_.find(shape);
-    if (it != by_shape_.end()) return it->second;
-    trees_.push_back(Entry{folded, String()});
-    int id = static_cast<int>(trees_.size());
-    by_shape_.emplace(std::move(shape), id);
+int DefaultInterner::intern_tree(core::Vector<Node *> &trees, StringMap<int> &by_shape,
+                                 Node *tree) {
+    String shape = guard([&] { return shape_of(tree); });
+    auto it = by_shape.find(shape);
+    if (it != by_shape.end()) return it->second;
+    trees.push_back(tree);
+    int id = static_cast<int>(trees.size());
+    by_shape.emplace(std::move(shape), id);
     return id;
 }
 
-int DefaultInterner::intern_stored(std::string_view adbin) {
+DefaultInterner::Ids DefaultInterner::intern(Node *cooked) {
+    Ids ids;
+    Node *folded = canonical_time(fold_builtins(cooked));
+    // DEFAULT NULL is no default.
+    if (IsA(folded, Const) && castNode(Const, folded)->constisnull) return ids;
+    ids.id = intern_tree(folded_, folded_by_shape_, folded);
+    ids.text = intern_tree(texts_, texts_by_shape_, cooked);
+    if (text_sql_.size() < texts_.size()) text_sql_.resize(texts_.size());
+    return ids;
+}
+
+DefaultInterner::Ids DefaultInterner::intern_stored(std::string_view adbin) {
     // Keyed without parse locations: the same default on 5,000 tables is one
     // parse, not one per table (the locations differ with each DDL's text).
     blank_ignored_fields(adbin, scratch_, true);
-    auto it = stored_.find(std::string_view(scratch_.data(), scratch_.size()));
+    auto it = stored_.find(scratch_);
     if (it != stored_.end()) return it->second;
-    stored_text_.emplace_back(scratch_.begin(), scratch_.end());
-    stored_text_.back().push_back('\0');  // stringToNode reads a C string
-    const char *owned = stored_text_.back().data();
-    int id;
-    Node *tree = static_cast<Node *>(stringToNode(owned));
-    if (IsA(tree, Const)) {
-        id = intern(tree);
-    } else {
-        // Folding runs immutable functions, which may fail (DEFAULT 1/0 is
-        // legal until a row needs it): compare such a default unfolded.
-        try {
-            id = in_subtransaction([&] { return intern(eval_const_expressions(nullptr, tree)); });
-        } catch (const PgError &e) {
-            FreeErrorData(e.data());
-            id = intern(tree);
-        }
-    }
-    stored_.emplace(std::string_view(owned, scratch_.size()), id);
-    return id;
+    String key = scratch_;
+    Node *tree = guard([&] { return static_cast<Node *>(stringToNode(key.c_str())); });
+    Ids ids = intern(tree);
+    stored_.emplace(std::move(key), ids);
+    return ids;
 }
 
-String DefaultInterner::sql(int id) {
-    Entry &entry = trees_.at(static_cast<std::size_t>(id - 1));
-    if (entry.sql.empty())
-        entry.sql = guard([&] {
-            char *text = deparse_expression(entry.tree, NIL, false, false);
-            String s(text);
-            pfree(text);
-            return s;
+String DefaultInterner::sql(int text) {
+    auto index = static_cast<std::size_t>(text - 1);
+    String &cached = text_sql_.at(index);
+    if (cached.empty()) {
+        Node *tree = texts_.at(index);
+        cached = guard([&] {
+            char *deparsed = deparse_expression(tree, NIL, false, false);
+            String out(deparsed);
+            pfree(deparsed);
+            return out;
         });
-    return entry.sql;
+    }
+    return cached;
 }
 
 // ------------------------------------------------------------------ resolver
@@ -192,21 +154,22 @@ const core::ResolvedType &PgResolver::resolve_type(const String &schema, const S
 
 core::ResolvedType PgResolver::parse_type(const String &schema, const String &sql_type) {
     core::ResolvedType r;
-    try {
-        r.key = in_subtransaction([&] {
-            push_entity_search_path(schema.c_str());
-            Oid typid;
-            int32 typmod;
-            parseTypeString(sql_type.c_str(), &typid, &typmod, false);
-            if (get_typtype(typid) == TYPTYPE_PSEUDO)
-                ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
-                                errmsg("type %s is a pseudo-type", format_type_be(typid))));
-            PopOverrideSearchPath();
-            return core::TypeKey{typid, typmod};
-        });
+    auto parsed = attempt_in_subtransaction([&] {
+        int path = compat::push_entity_search_path(schema.c_str());
+        Oid typid;
+        int32 typmod;
+        compat::parse_type_string(sql_type.c_str(), &typid, &typmod);
+        if (get_typtype(typid) == TYPTYPE_PSEUDO)
+            ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                            errmsg("type %s is a pseudo-type", format_type_be(typid))));
+        compat::pop_entity_search_path(path);
+        return core::TypeKey{typid, typmod};
+    });
+    if (parsed.ok()) {
         r.ok = true;
-    } catch (const PgError &e) {
-        r.error = error_text(e);
+        r.key = parsed.value();
+    } else {
+        r.error = parsed.error().what();
     }
     return r;
 }
@@ -220,39 +183,42 @@ const core::ResolvedDefault &PgResolver::resolve_default(const String &schema, c
     return by_text.emplace(expr, std::move(r)).first->second;
 }
 
-// What CREATE TABLE does with a DEFAULT clause (cookDefault), then constant folding.
+// What CREATE TABLE does with a DEFAULT clause (cookDefault); the interner
+// folds it for comparing and keeps it as it is for writing.
 core::ResolvedDefault PgResolver::parse_default(const String &schema, const String &expr,
                                                 core::TypeKey type) {
     core::ResolvedDefault r;
-    try {
-        r.id = in_subtransaction([&] {
-            push_entity_search_path(schema.c_str());
-            Node *raw = parse_single_expression(expr.c_str());
-            ParseState *ps = make_parsestate(nullptr);
-            ps->p_sourcetext = expr.c_str();
-            Node *cooked = transformExpr(ps, raw, EXPR_KIND_COLUMN_DEFAULT);
-            Oid source = exprType(cooked);
-            Node *coerced = coerce_to_target_type(ps, cooked, source, type.oid, type.typmod,
-                                                  COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
-            if (!coerced)
-                ereport(ERROR,
-                        (errcode(ERRCODE_DATATYPE_MISMATCH),
-                         errmsg("default expression is of type %s, but the column is of type %s",
-                                format_type_be(source),
-                                format_type_with_typemod(type.oid, type.typmod))));
-            assign_expr_collations(ps, coerced);
-            if (expression_returns_set(coerced))
-                ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-                                errmsg("default expression must not return a set")));
-            Node *folded = eval_const_expressions(nullptr, coerced);
-            free_parsestate(ps);
-            PopOverrideSearchPath();
-            return defaults_.intern(folded);
-        });
-        r.ok = true;
-    } catch (const PgError &e) {
-        r.error = error_text(e);
+    auto cooked = attempt_in_subtransaction([&] {
+        int path = compat::push_entity_search_path(schema.c_str());
+        Node *raw = parse_single_expression(expr.c_str());
+        ParseState *ps = make_parsestate(nullptr);
+        ps->p_sourcetext = expr.c_str();
+        Node *tree = transformExpr(ps, raw, EXPR_KIND_COLUMN_DEFAULT);
+        Oid source = exprType(tree);
+        Node *coerced = coerce_to_target_type(ps, tree, source, type.oid, type.typmod,
+                                              COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+        if (!coerced)
+            ereport(ERROR,
+                    (errcode(ERRCODE_DATATYPE_MISMATCH),
+                     errmsg("default expression is of type %s, but the column is of type %s",
+                            format_type_be(source),
+                            format_type_with_typemod(type.oid, type.typmod))));
+        assign_expr_collations(ps, coerced);
+        if (expression_returns_set(coerced))
+            ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                            errmsg("default expression must not return a set")));
+        free_parsestate(ps);
+        compat::pop_entity_search_path(path);
+        return coerced;
+    });
+    if (!cooked.ok()) {
+        r.error = cooked.error().what();
+        return r;
     }
+    DefaultInterner::Ids ids = defaults_.intern(cooked.value());
+    r.ok = true;
+    r.id = ids.id;
+    r.text = ids.text;
     return r;
 }
 

@@ -3,8 +3,10 @@
 // Metadata text (sql_type, default_expr) is resolved the way CREATE TABLE would
 // resolve it, with search_path = (entity schema, public), and cached by text so
 // a hundred thousand fields cost a few dozen parses. Defaults are compared as
-// trees: each distinct parsed, coerced and constant-folded expression gets an
-// id, and the stored defaults of the catalog get ids from the same interner.
+// trees (see fold.hpp): each distinct folded tree gets an id, and the stored
+// defaults of the catalog get ids from the same interner. Each default also
+// keeps its unfolded tree, which is what a report shows and a repair writes.
+// Nothing here runs code written by other roles (see user_code.hpp).
 #pragma once
 
 #include <functional>
@@ -31,28 +33,28 @@ using StringMap = std::unordered_map<
 
 class DefaultInterner {
 public:
-    // Id of an expression tree (0 for a NULL constant: no default).
-    int intern(Node *folded);
-    // Id of a stored default (pg_attrdef.adbin), memoized by its text.
-    int intern_stored(std::string_view adbin);
-    // The expression deparsed, names qualified where the pinned search_path needs it.
-    core::String sql(int id);
+    struct Ids {
+        int id = 0;    // folded tree, for comparing (0: no default)
+        int text = 0;  // unfolded tree, for showing and writing
+    };
+    // A cooked (parsed, coerced) default.
+    Ids intern(Node *cooked);
+    // A stored default (pg_attrdef.adbin), memoized by its text.
+    Ids intern_stored(std::string_view adbin);
+    // The deparsed expression of a text id, names qualified where the pinned
+    // search_path needs it.
+    core::String sql(int text);
 
 private:
-    struct Entry {
-        Node *tree;
-        core::String sql;  // empty until asked for
-    };
-    core::Vector<Entry> trees_;  // id - 1 -> tree
-    StringMap<int> by_shape_;    // tree text without locations -> id
-    // adbin text -> id; keys view strings owned by stored_text_, so a lookup
-    // copies nothing.
-    std::unordered_map<
-        std::string_view, int, std::hash<std::string_view>, std::equal_to<>,
-        boost::container::pmr::polymorphic_allocator<std::pair<const std::string_view, int>>>
-        stored_;
-    core::Vector<core::Vector<char>> stored_text_;
-    core::String scratch_;  // the adbin being looked up, locations blanked
+    int intern_tree(core::Vector<Node *> &trees, StringMap<int> &by_shape, Node *tree);
+
+    core::Vector<Node *> folded_;    // id - 1 -> tree
+    StringMap<int> folded_by_shape_;  // tree text without locations -> id
+    core::Vector<Node *> texts_;     // text - 1 -> tree
+    StringMap<int> texts_by_shape_;
+    core::Vector<core::String> text_sql_;  // text - 1 -> deparsed, empty until asked
+    StringMap<Ids> stored_;  // adbin without locations -> ids
+    core::String scratch_;
 };
 
 class PgResolver final : public core::Resolver {
@@ -67,11 +69,20 @@ public:
     core::String type_sql(core::TypeKey type) override;
     bool assignment_cast(core::TypeKey from, core::TypeKey to) override;
     bool explicit_cast(core::TypeKey from, core::TypeKey to) override;
-    core::String default_sql(int default_id) override { return defaults_.sql(default_id); }
+    core::String default_sql(int text) override { return defaults_.sql(text); }
     core::String quote_ident(std::string_view ident) override;
     core::String quote_literal(std::string_view literal) override;
     core::String object_name(std::string_view schema, std::string_view table,
                              std::string_view column, std::string_view label) override;
+
+    // Catalog questions (catalog_questions.cpp).
+    std::optional<core::String> type_change_blocker(std::uint32_t relid,
+                                                    std::int16_t attnum) override;
+    std::optional<core::String> drop_not_null_blocker(std::uint32_t relid,
+                                                      std::int16_t attnum) override;
+    std::optional<core::String> index_drop_blocker(std::uint32_t index_relid) override;
+    std::optional<core::String> type_holding_name(std::string_view schema,
+                                                  std::string_view name) override;
 
 private:
     core::ResolvedType parse_type(const core::String &schema, const core::String &sql_type);

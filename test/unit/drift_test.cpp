@@ -56,10 +56,12 @@ protected:
         return catalog.tables.back();
     }
 
-    static Column &column(Table &t, const char *name, core::TypeKey type, bool not_null = false,
-                          int default_id = 0) {
+    Column &column(Table &t, const char *name, core::TypeKey type, bool not_null = false,
+                   int default_id = 0) {
         auto attnum = static_cast<std::int16_t>(t.columns.size() + 1);
-        t.columns.push_back(Column{String(name), attnum, type, not_null, default_id});
+        Column c{String(name), attnum, type, not_null, default_id};
+        c.default_text = resolver.display_of(default_id);
+        t.columns.push_back(c);
         return t.columns.back();
     }
 
@@ -174,7 +176,8 @@ TEST_F(DriftTest, MissingPrimaryKeyColumnIsAddedWithFreshKeys) {
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(
         fix(rows[0]),
-        "ALTER TABLE public.orders ADD COLUMN id uuid DEFAULT gen_random_uuid() PRIMARY KEY;");
+        "ALTER TABLE public.orders ADD COLUMN id uuid DEFAULT pg_catalog.gen_random_uuid() "
+              "PRIMARY KEY;");
 }
 
 TEST_F(DriftTest, PrimaryKeyOnOtherColumnsNeedsAHuman) {
@@ -220,9 +223,9 @@ TEST_F(DriftTest, MissingColumnExpectedIsTheFullDefinition) {
     table(100, "orders");
     auto rows = drift();
     ASSERT_EQ(rows.size(), 1u);
-    EXPECT_EQ(str(rows[0].expected), "bigint NOT NULL DEFAULT '0'::bigint");
+    EXPECT_EQ(str(rows[0].expected), "bigint NOT NULL DEFAULT 0");
     EXPECT_EQ(fix(rows[0]),
-              "ALTER TABLE public.orders ADD COLUMN amount bigint NOT NULL DEFAULT '0'::bigint;");
+              "ALTER TABLE public.orders ADD COLUMN amount bigint NOT NULL DEFAULT 0;");
 }
 
 TEST_F(DriftTest, SemanticTypeEqualityAndTypmods) {

@@ -76,6 +76,7 @@ const core::ResolvedDefault &FakeResolver::resolve_default(const String &, const
     } else {
         r.ok = true;
         r.id = default_id(it->second, type.oid);
+        if (r.id) r.text = text_id(expr.c_str());
     }
     return default_cache_[key] = r;
 }
@@ -102,8 +103,50 @@ bool FakeResolver::explicit_cast(TypeKey from, TypeKey to) {
     return from.oid != 2950 && to.oid != 2950;
 }
 
+// Text ids are the spellings themselves (1000 up); fold ids the canonical
+// trees. A catalog default displays as its canonical spelling.
+int FakeResolver::text_id(const std::string &spelling) {
+    auto it = text_ids_.find(spelling);
+    if (it != text_ids_.end()) return it->second;
+    int id = 1000 + static_cast<int>(text_ids_.size());
+    text_ids_[spelling] = id;
+    id_sql_[id] = spelling;
+    return id;
+}
+
+int FakeResolver::display_of(int default_id) {
+    if (default_id == 0) return 0;
+    return text_id(id_sql_.at(default_id));
+}
+
 String FakeResolver::default_sql(int id) {
     return String(id_sql_.at(id).c_str());
+}
+
+std::optional<String> FakeResolver::type_change_blocker(std::uint32_t relid, std::int16_t attnum) {
+    auto it = type_blockers.find({relid, attnum});
+    if (it == type_blockers.end()) return std::nullopt;
+    return String(it->second.c_str());
+}
+
+std::optional<String> FakeResolver::drop_not_null_blocker(std::uint32_t relid,
+                                                          std::int16_t attnum) {
+    auto it = not_null_blockers.find({relid, attnum});
+    if (it == not_null_blockers.end()) return std::nullopt;
+    return String(it->second.c_str());
+}
+
+std::optional<String> FakeResolver::index_drop_blocker(std::uint32_t index_relid) {
+    auto it = index_blockers.find(index_relid);
+    if (it == index_blockers.end()) return std::nullopt;
+    return String(it->second.c_str());
+}
+
+std::optional<String> FakeResolver::type_holding_name(std::string_view schema,
+                                                      std::string_view name) {
+    auto it = types_holding_names.find(std::string(schema) + "." + std::string(name));
+    if (it == types_holding_names.end()) return std::nullopt;
+    return String(it->second.c_str());
 }
 
 String FakeResolver::quote_ident(std::string_view ident) {

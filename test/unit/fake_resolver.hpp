@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -25,6 +26,8 @@ public:
                      const std::string &canonical);
     // The id a catalog column carries for `canonical` of that type.
     int default_id(const std::string &canonical, std::uint32_t type_oid);
+    // The display (text) id of a catalog default with that id: its canonical spelling.
+    int display_of(int default_id);
 
     const core::ResolvedType &resolve_type(const String &schema, const String &sql_type) override;
     const core::ResolvedDefault &resolve_default(const String &schema, const String &expr,
@@ -37,7 +40,16 @@ public:
     String quote_literal(std::string_view literal) override;
     String object_name(std::string_view schema, std::string_view table, std::string_view column,
                        std::string_view label) override;
+    std::optional<String> type_change_blocker(std::uint32_t relid, std::int16_t attnum) override;
+    std::optional<String> drop_not_null_blocker(std::uint32_t relid, std::int16_t attnum) override;
+    std::optional<String> index_drop_blocker(std::uint32_t index_relid) override;
+    std::optional<String> type_holding_name(std::string_view schema, std::string_view name) override;
+
     std::set<std::string> taken_names;  // "schema.name" already in the catalog
+    // Catalog facts the tests set: (relid, attnum) or index relid -> reason.
+    std::map<std::pair<std::uint32_t, std::int16_t>, std::string> type_blockers, not_null_blockers;
+    std::map<std::uint32_t, std::string> index_blockers;
+    std::map<std::string, std::string> types_holding_names;  // "schema.name" -> description
 
     int type_resolutions = 0;
 
@@ -47,6 +59,8 @@ private:
     std::map<std::pair<std::string, std::uint32_t>, std::string> defaults_;
     std::map<std::pair<std::string, std::uint32_t>, int> ids_;
     std::map<int, std::string> id_sql_;
+    std::map<std::string, int> text_ids_;  // spelling -> text id (from 1000 up)
+    int text_id(const std::string &spelling);
     std::map<std::string, core::ResolvedType> type_cache_;
     std::map<std::string, core::ResolvedDefault> default_cache_;
 };

@@ -49,6 +49,12 @@ protected:
         catalog.sort();
         return core::compute_drift(entities, catalog, resolver);
     }
+    // A catalog column with a stored default, as the catalog reader makes it.
+    core::Column with_default(core::Column c, const char *canonical, std::uint32_t type_oid) {
+        c.default_id = resolver.default_id(canonical, type_oid);
+        c.default_text = resolver.display_of(c.default_id);
+        return c;
+    }
     static core::Statement only_statement(const core::Vector<core::DriftRow> &rows) {
         EXPECT_EQ(rows.size(), 1u);
         EXPECT_EQ(rows.at(0).repair.size(), 1u);
@@ -95,7 +101,7 @@ TEST_F(RepairPlanTest, SetNotNullCountsNullRows) {
     const core::Statement s = only_statement(drift());
     ASSERT_TRUE(s.check);
     EXPECT_EQ(s.table, "public.orders");
-    EXPECT_EQ(s.check->count_sql, "SELECT count(*) FROM public.orders WHERE amount IS NULL");
+    EXPECT_EQ(s.check->count_sql, "SELECT pg_catalog.count(*) FROM public.orders WHERE amount IS NULL");
     EXPECT_EQ(s.check->rows_many, "%n rows of public.orders have NULL in amount");
     EXPECT_EQ(s.check->rows_one, "1 row of public.orders has NULL in amount");
 }
@@ -109,7 +115,7 @@ TEST_F(RepairPlanTest, NotNullColumnWithoutDefaultNeedsAnEmptyTable) {
     auto rows = drift();
     ASSERT_EQ(rows.size(), 2u);
     ASSERT_TRUE(rows[0].repair[0].check);
-    EXPECT_EQ(rows[0].repair[0].check->count_sql, "SELECT count(*) FROM public.orders");
+    EXPECT_EQ(rows[0].repair[0].check->count_sql, "SELECT pg_catalog.count(*) FROM public.orders");
     EXPECT_EQ(rows[0].repair[0].check->rows_many,
               "%n rows of public.orders exist, and the new NOT NULL column amount has no default");
     EXPECT_FALSE(rows[1].repair[0].check) << "a default fills existing rows";
@@ -119,7 +125,7 @@ TEST_F(RepairPlanTest, AssignmentCastNeedsNoUsingAndMustKeepValues) {
     core::Entity &e = entity(1, "orders");
     field(e, 11, "amount", "bigint").default_expr = String("0");
     table(100, "orders")
-        .columns.push_back({String("amount"), 2, {23, -1}, false, resolver.default_id("0", 23)});
+        .columns.push_back(with_default({String("amount"), 2, {23, -1}, false, 0}, "0", 23));
     const core::Statement s = only_statement(drift());
     EXPECT_EQ(s.sql, "ALTER TABLE public.orders ALTER COLUMN amount TYPE bigint");
     ASSERT_TRUE(s.check);
@@ -132,8 +138,7 @@ TEST_F(RepairPlanTest, ExplicitCastMovesTheDefaultAndFailsByItself) {
     core::Entity &e = entity(1, "orders");
     field(e, 11, "note", "integer").default_expr = String("0");
     table(100, "orders")
-        .columns.push_back(
-            {String("note"), 2, {25, -1}, false, resolver.default_id("'abc'::text", 25)});
+        .columns.push_back(with_default({String("note"), 2, {25, -1}, false, 0}, "'abc'::text", 25));
     auto rows = drift();
     ASSERT_EQ(rows.size(), 2u);  // and a default_mismatch: 'abc' is not 0
     EXPECT_STREQ(core::kind_name(rows[1].kind), "type_mismatch");
@@ -188,13 +193,15 @@ TEST_F(RepairPlanTest, UniqueAndForeignKeyChecks) {
     const auto &unique = rows[0].repair.at(0);
     ASSERT_TRUE(unique.check);
     EXPECT_EQ(unique.check->count_sql,
-              "SELECT coalesce(sum(n), 0)::bigint FROM (SELECT count(*) AS n FROM public.orders "
-              "WHERE code IS NOT NULL GROUP BY code HAVING count(*) > 1) AS duplicates");
+              "SELECT COALESCE(pg_catalog.sum(n), 0)::pg_catalog.int8 FROM (SELECT pg_catalog.count(*) "
+              "AS n FROM public.orders WHERE code IS NOT NULL GROUP BY code HAVING "
+              "pg_catalog.count(*) > 1) AS duplicates");
     const auto &validate = rows[1].repair.at(1);
     ASSERT_TRUE(validate.check);
     EXPECT_EQ(validate.check->count_sql,
-              "SELECT count(*) FROM public.orders AS c WHERE c.customer_id IS NOT NULL AND NOT "
-              "EXISTS (SELECT FROM public.customers AS p WHERE p.id = c.customer_id)");
+              "SELECT pg_catalog.count(*) FROM public.orders AS c WHERE c.customer_id IS NOT NULL AND "
+              "NOT EXISTS (SELECT FROM public.customers AS p WHERE p.id OPERATOR(pg_catalog.=) "
+              "c.customer_id)");
     EXPECT_FALSE(rows[1].repair.at(0).check) << "NOT VALID checks nothing";
 }
 

@@ -1,0 +1,153 @@
+#include "pg/capture/capture.hpp"
+
+#include <string>
+
+#include "pg/capture/api_origin.hpp"
+#include "pg/capture/event_rows.hpp"
+#include "pg/capture/log_writer.hpp"
+#include "pg/capture/managed_cache.hpp"
+#include "pg/guard.hpp"
+#include "pg/memory.hpp"
+
+namespace selegic::pg {
+
+namespace {
+
+struct Outcome {
+    bool manual = true;
+    bool block = false;
+    core::Vector<LogRow> rows;
+};
+
+// DDL on a relation outside every managed schema, told from the parse tree
+// with a warm cache: nothing to record, decided before any allocation.
+// nullopt: cannot tell cheaply (the full capture decides).
+bool plainly_unmanaged_statement(EventTriggerData *trigger) {
+    const ManagedCache *cache = ManagedCache::peek();
+    if (!cache) return false;
+    std::optional<PgError> failed;
+    try {
+        return guard([&] { return plainly_unmanaged(trigger->parsetree, *cache); });
+    } catch (const PgError &e) {
+        failed = e;
+    }
+    if (must_propagate(failed->sqlerrcode())) throw *failed;
+    return false;  // could not tell: the full capture decides, under its policy
+}
+
+[[noreturn]] void raise_blocked(const Outcome &o, const char *command_tag) {
+    const LogRow &row = o.rows.front();
+    throw core::Error(
+        "42501",
+        std::string("manual DDL on managed object ") + row.object.c_str() + " is blocked",
+        std::string(command_tag) +
+            " was refused because selegic.manual_ddl is 'block'; the statement was rolled back.",
+        "Change the schema through the Selegic API (or selegic_api_execute()), or repair drift "
+        "with selegic_resync().");
+}
+
+// Under block the capture fails closed: what it could not check is refused.
+[[noreturn]] void raise_unchecked(const PgError &e, const char *command_tag) {
+    std::string message = e.what();
+    int code = e.sqlerrcode();
+    guard([&] {
+        ereport(ERROR,
+                (errcode(code),
+                 errmsg("selegic_drift could not check %s under selegic.manual_ddl = 'block': %s",
+                        command_tag, message.c_str()),
+                 errdetail("The statement was refused, since it could not be told whether it "
+                           "changes a managed object."),
+                 errhint("Correct the cause, or run the DDL through selegic_api_execute().")));
+    });
+    pg_unreachable();
+}
+
+void warn_unrecorded(const PgError &e, const char *command_tag) {
+    std::string message = e.what();
+    guard([&] {
+        ereport(WARNING, (errcode(ERRCODE_WARNING),
+                          errmsg("selegic_drift could not record %s: %s", command_tag,
+                                 message.c_str()),
+                          errdetail("The statement went ahead; selegic.drift_log has no row of "
+                                    "it.")));
+    });
+}
+
+void warn_manual(const core::Vector<LogRow> &rows) {
+    for (const LogRow &row : rows) {
+        std::string entity = row.entity_id ? row.entity_id->to_string().c_str() : "none";
+        std::string field = row.field_id ? row.field_id->to_string().c_str() : "none";
+        guard([&] {
+            ereport(WARNING,
+                    (errcode(ERRCODE_WARNING),
+                     errmsg("manual DDL on managed object %s", row.object.c_str()),
+                     errdetail("%s%s%s on entity %s, field %s was made outside the Selegic API "
+                               "and is recorded in selegic.drift_log.",
+                               row.command_tag.c_str(), row.action ? ": " : "",
+                               row.action ? row.action->c_str() : "", entity.c_str(),
+                               field.c_str())));
+        });
+    }
+}
+
+// The frame every event shares. collect(cache, command tag, rows) gathers the
+// rows; origin, the cache, collection and the writes all run in one
+// subtransaction, so that a failure leaves no partial row.
+template <class Collect>
+void capture_event(EventTriggerData *trigger, Collect collect) {
+    if (!capture_enabled) return;  // selegic.capture = off: a restore, say
+    if (plainly_unmanaged_statement(trigger)) return;
+
+    CallMemory memory("selegic capture");
+    const char *tag = GetCommandTagName(trigger->tag);
+    auto policy = static_cast<ManualDdl>(manual_ddl);
+    auto attempt = attempt_in_subtransaction([&] {
+        Outcome o;
+        o.manual = !guard([] { return session_is_api(); });
+        if (!o.manual && !log_api_ddl) return o;
+        const ManagedCache &cache = ManagedCache::get();
+        if (cache.empty()) return o;
+        guard([&] { collect(cache, tag, o.rows); });
+        if (o.rows.empty()) return o;
+        if (o.manual && policy == ManualDdl::Block) {
+            o.block = true;  // refused below: nothing to write
+            return o;
+        }
+        core::Vector<core::Uuid> ids;
+        guard([&] {
+            write_log_rows(o.rows, o.manual, cache.field_relid(), ids);
+            if (o.manual) notify_log_rows(o.rows, ids);
+        });
+        return o;
+    });
+    if (!attempt.ok()) {
+        if (policy == ManualDdl::Block) raise_unchecked(attempt.error(), tag);
+        warn_unrecorded(attempt.error(), tag);
+        return;
+    }
+    Outcome &o = attempt.value();
+    if (o.block) raise_blocked(o, tag);
+    if (o.manual && policy == ManualDdl::Warn && !o.rows.empty()) warn_manual(o.rows);
+}
+
+}  // namespace
+
+void capture_ddl_command_end(EventTriggerData *trigger) {
+    capture_event(trigger, [](const ManagedCache &c, const char *, core::Vector<LogRow> &rows) {
+        collect_ddl_command_end(c, rows);
+    });
+}
+
+void capture_sql_drop(EventTriggerData *trigger) {
+    capture_event(trigger, [](const ManagedCache &c, const char *tag, core::Vector<LogRow> &rows) {
+        collect_sql_drop(c, tag, rows);
+    });
+}
+
+void capture_table_rewrite(EventTriggerData *trigger) {
+    capture_event(trigger, [](const ManagedCache &c, const char *tag, core::Vector<LogRow> &rows) {
+        collect_table_rewrite(c, tag, rows);
+    });
+}
+
+}  // namespace selegic::pg

@@ -1,0 +1,40 @@
+// What one DDL statement did to managed objects, as drift log rows: read from
+// the event trigger's data (pg_event_trigger_ddl_commands,
+// pg_event_trigger_dropped_objects, pg_event_trigger_table_rewrite_oid).
+#pragma once
+
+#include <optional>
+
+#include "pg/capture/managed_cache.hpp"
+#include "pg/postgres.hpp"
+
+extern "C" {
+#include "commands/event_trigger.h"
+}
+
+namespace selegic::pg {
+
+struct LogRow {
+    core::String command_tag;
+    std::optional<core::String> action;  // "add column", "drop index", ...
+    core::String object_identity;
+    std::optional<core::Uuid> entity_id;
+    std::optional<core::Uuid> field_id;
+    std::optional<core::String> old_name;
+    std::optional<core::String> new_name;
+    core::String object;  // quoted, qualified: for messages and the notification
+};
+
+// True when the statement names one relation, outside every managed schema:
+// then there is nothing to record, decided from the parse tree alone (one
+// syscache probe, no allocation). False when that cannot be told cheaply.
+bool plainly_unmanaged(const Node *parsetree, const ManagedCache &cache);
+
+// The rows of each event. Call inside guard(): they call PostgreSQL.
+void collect_ddl_command_end(const ManagedCache &cache, core::Vector<LogRow> &rows);
+void collect_sql_drop(const ManagedCache &cache, const char *command_tag,
+                      core::Vector<LogRow> &rows);
+void collect_table_rewrite(const ManagedCache &cache, const char *command_tag,
+                           core::Vector<LogRow> &rows);
+
+}  // namespace selegic::pg

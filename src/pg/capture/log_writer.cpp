@@ -1,0 +1,305 @@
+#include "pg/capture/log_writer.hpp"
+
+#include <cstring>
+
+#include "pg/compat.hpp"
+#include "pg/guard.hpp"
+#include "pg/sql_values.hpp"
+#include "pg/user_code.hpp"
+
+extern "C" {
+#include "commands/async.h"
+#include "commands/dbcommands.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "rewrite/rewriteHandler.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/inet.h"
+#include "utils/inval.h"
+#include "utils/json.h"
+#include "utils/timestamp.h"
+#include "utils/xid8.h"
+}
+
+namespace selegic::pg {
+
+using core::String;
+
+namespace {
+
+Oid drift_log_relid() {
+    Oid nsp = get_namespace_oid("selegic", false);
+    Oid relid = get_relname_relid("drift_log", nsp);
+    if (!OidIsValid(relid))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("relation \"selegic.drift_log\" does not exist")));
+    return relid;
+}
+
+core::Uuid random_uuid() {
+    core::Uuid id;
+    if (!pg_strong_random(id.bytes.data(), id.bytes.size()))
+        ereport(ERROR,
+                (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate random values")));
+    id.bytes[6] = static_cast<unsigned char>((id.bytes[6] & 0x0F) | 0x40);  // version 4
+    id.bytes[8] = static_cast<unsigned char>((id.bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
+    return id;
+}
+
+Datum name_datum(const char *s) {
+    return DirectFunctionCall1(namein, CStringGetDatum(s));
+}
+Datum text_datum(const String &s) {
+    return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size())));
+}
+
+// The log's columns, located by name so the writer follows the table's shape.
+struct LogColumns {
+    AttrNumber id, database_name, occurred_at, origin, command_tag, action, object_identity,
+        entity_id, field_id, old_name, new_name, session_user_name, current_user_name,
+        application_name, client_addr, backend_pid, transaction_id, query;
+    explicit LogColumns(TupleDesc desc)
+        : id(find(desc, "id")),
+          database_name(find(desc, "database_name")),
+          occurred_at(find(desc, "occurred_at")),
+          origin(find(desc, "origin")),
+          command_tag(find(desc, "command_tag")),
+          action(find(desc, "action")),
+          object_identity(find(desc, "object_identity")),
+          entity_id(find(desc, "entity_id")),
+          field_id(find(desc, "field_id")),
+          old_name(find(desc, "old_name")),
+          new_name(find(desc, "new_name")),
+          session_user_name(find(desc, "session_user_name")),
+          current_user_name(find(desc, "current_user_name")),
+          application_name(find(desc, "application_name")),
+          client_addr(find(desc, "client_addr")),
+          backend_pid(find(desc, "backend_pid")),
+          transaction_id(find(desc, "transaction_id")),
+          query(find(desc, "query")) {}
+
+    static AttrNumber find(TupleDesc desc, const char *name) {
+        for (int i = 0; i < desc->natts; ++i) {
+            Form_pg_attribute a = TupleDescAttr(desc, i);
+            if (!a->attisdropped && strcmp(NameStr(a->attname), name) == 0) return a->attnum;
+        }
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                        errmsg("column \"%s\" of relation \"selegic.drift_log\" does not exist",
+                               name)));
+        return InvalidAttrNumber;
+    }
+};
+
+Datum client_addr(bool *isnull) {
+    LOCAL_FCINFO(fcinfo, 0);
+    InitFunctionCallInfoData(*fcinfo, nullptr, 0, InvalidOid, nullptr, nullptr);
+    Datum d = inet_client_addr(fcinfo);
+    *isnull = fcinfo->isnull;
+    return d;
+}
+
+// What the statement's rows share: who, from where, when, in which transaction.
+struct Session {
+    char *dbname, *session_user, *current_user;
+    TimestampTz statement_start;
+    bool addr_null;
+    Datum addr;
+    Datum xid;
+    Session() {
+        dbname = get_database_name(MyDatabaseId);
+        session_user = GetUserNameFromId(GetSessionUserId(), false);
+        // The user before any SECURITY DEFINER switch, ours included.
+        current_user = GetUserNameFromId(GetOuterUserId(), false);
+        // Every row of one statement carries its start: a repair resolves the
+        // rows of a statement together.
+        statement_start = GetCurrentStatementStartTimestamp();
+        addr = client_addr(&addr_null);
+        xid = FullTransactionIdGetDatum(GetTopFullTransactionId());
+    }
+};
+
+void fill(TupleTableSlot *slot, const LogColumns &c, const Session &s, const LogRow &row,
+          bool manual, const core::Uuid &id) {
+    Datum *values = slot->tts_values;
+    bool *nulls = slot->tts_isnull;
+    auto set = [&](AttrNumber a, Datum d) {
+        values[a - 1] = d;
+        nulls[a - 1] = false;
+    };
+    set(c.id, uuid_datum(id));
+    set(c.database_name, name_datum(s.dbname));
+    set(c.occurred_at, TimestampTzGetDatum(s.statement_start));
+    set(c.origin, text_datum(String(manual ? "manual" : "api")));
+    set(c.command_tag, text_datum(row.command_tag));
+    if (row.action) set(c.action, text_datum(*row.action));
+    set(c.object_identity, text_datum(row.object_identity));
+    if (row.entity_id) set(c.entity_id, uuid_datum(*row.entity_id));
+    if (row.field_id) set(c.field_id, uuid_datum(*row.field_id));
+    if (row.old_name) set(c.old_name, name_datum(row.old_name->c_str()));
+    if (row.new_name) set(c.new_name, name_datum(row.new_name->c_str()));
+    set(c.session_user_name, name_datum(s.session_user));
+    set(c.current_user_name, name_datum(s.current_user));
+    if (application_name && *application_name)
+        set(c.application_name, CStringGetTextDatum(application_name));
+    if (!s.addr_null) set(c.client_addr, s.addr);
+    set(c.backend_pid, Int32GetDatum(MyProcPid));
+    set(c.transaction_id, s.xid);
+    if (debug_query_string) set(c.query, CStringGetTextDatum(debug_query_string));
+}
+
+// The defaults of the columns the capture does not set (a DBA may add some),
+// evaluated as INSERT would.
+void fill_defaults(Relation rel, EState *estate, TupleTableSlot *slot, const bool *set_by_us) {
+    TupleDesc desc = RelationGetDescr(rel);
+    ExprContext *econtext = GetPerTupleExprContext(estate);
+    for (int i = 0; i < desc->natts; ++i) {
+        Form_pg_attribute a = TupleDescAttr(desc, i);
+        if (set_by_us[i] || a->attisdropped || a->attgenerated) continue;
+        Node *def = build_column_default(rel, i + 1);
+        if (!def) continue;
+        ExprState *state = ExecPrepareExpr(reinterpret_cast<Expr *>(def), estate);
+        slot->tts_values[i] = ExecEvalExpr(state, econtext, &slot->tts_isnull[i]);
+    }
+}
+
+}  // namespace
+
+// As the logical replication apply worker inserts a row (worker.c,
+// execReplication.c): an EState, the result relation with its indexes,
+// BEFORE/AFTER row and statement triggers, constraints and generated columns.
+void write_log_rows(const core::Vector<LogRow> &rows, bool manual, Oid field_relid,
+                    core::Vector<core::Uuid> &ids) {
+    if (rows.empty()) return;
+    Relation rel = table_open(drift_log_relid(), RowExclusiveLock);
+    TupleDesc desc = RelationGetDescr(rel);
+    LogColumns columns(desc);
+    Session session;
+    bool pushed_snapshot = false;
+    if (!ActiveSnapshotSet()) {
+        PushActiveSnapshot(GetTransactionSnapshot());
+        pushed_snapshot = true;
+    }
+
+    EState *estate = CreateExecutorState();
+    compat::init_single_range_table(estate, rel, RowExclusiveLock);
+    ResultRelInfo *rri = makeNode(ResultRelInfo);
+    InitResultRelInfo(rri, rel, 1, nullptr, 0);
+    estate->es_output_cid = GetCurrentCommandId(true);
+    ExecOpenIndices(rri, false);
+    AfterTriggerBeginQuery();
+    ExecBSInsertTriggers(estate, rri);
+
+    TupleTableSlot *slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
+    bool *set_by_us = static_cast<bool *>(palloc(sizeof(bool) * desc->natts));
+    for (const LogRow &row : rows) {
+        ExecClearTuple(slot);
+        memset(slot->tts_isnull, true, sizeof(bool) * desc->natts);
+        memset(slot->tts_values, 0, sizeof(Datum) * desc->natts);
+        core::Uuid id = random_uuid();
+        fill(slot, columns, session, row, manual, id);
+        for (int i = 0; i < desc->natts; ++i) set_by_us[i] = !slot->tts_isnull[i];
+        // Columns we leave NULL on purpose (action, resolved_at, ...) have no
+        // default in our own definition; a DBA's default applies.
+        fill_defaults(rel, estate, slot, set_by_us);
+        ExecStoreVirtualTuple(slot);
+        ExecSimpleRelationInsert(rri, estate, slot);
+        ResetPerTupleExprContext(estate);
+        ids.push_back(id);
+        // Every backend's cache maps renamed field columns to their fields:
+        // the rename of a field's column refreshes them.
+        if (row.field_id && row.action && *row.action == "rename column" &&
+            OidIsValid(field_relid))
+            CacheInvalidateRelcacheByRelid(field_relid);
+    }
+    ExecASInsertTriggers(estate, rri, nullptr);
+    AfterTriggerEndQuery(estate);
+    ExecCloseIndices(rri);
+    ExecResetTupleTable(estate->es_tupleTable, false);
+    FreeExecutorState(estate);
+    if (pushed_snapshot) PopActiveSnapshot();
+    table_close(rel, NoLock);  // the lock is held to the end of the transaction, as INSERT's
+}
+
+void notify_log_rows(const core::Vector<LogRow> &rows, const core::Vector<core::Uuid> &ids) {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const LogRow &row = rows[i];
+        StringInfoData buf;
+        initStringInfo(&buf);
+        auto field = [&](const char *key, const char *value, bool first = false) {
+            if (!first) appendStringInfoString(&buf, ", ");
+            escape_json(&buf, key);
+            appendStringInfoString(&buf, ": ");
+            if (value)
+                escape_json(&buf, value);
+            else
+                appendStringInfoString(&buf, "null");
+        };
+        appendStringInfoChar(&buf, '{');
+        field("id", ids[i].to_string().c_str(), true);
+        field("action", row.action ? row.action->c_str() : nullptr);
+        field("command_tag", row.command_tag.c_str());
+        field("object", row.object.c_str());
+        field("entity_id", row.entity_id ? row.entity_id->to_string().c_str() : nullptr);
+        field("field_id", row.field_id ? row.field_id->to_string().c_str() : nullptr);
+        field("old_name", row.old_name ? row.old_name->c_str() : nullptr);
+        field("new_name", row.new_name ? row.new_name->c_str() : nullptr);
+        field("origin", "manual");
+        appendStringInfoChar(&buf, '}');
+        Async_Notify("selegic_drift", buf.data);
+        pfree(buf.data);
+    }
+}
+
+void resolve_log_rows(const core::Vector<core::Uuid> &fields,
+                      const core::Vector<core::Uuid> &entities, const char *resolution) {
+    if (fields.empty() && entities.empty()) return;
+    // The caller may repair but not write the log: the update runs as the
+    // log's owner, as a SECURITY DEFINER function would.
+    Oid owner = guard([] {
+        HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(drift_log_relid()));
+        if (!HeapTupleIsValid(tup)) return InvalidOid;
+        Oid o = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relowner;
+        ReleaseSysCache(tup);
+        return o;
+    });
+    if (!OidIsValid(owner)) return;
+    OwnerScope as_owner(owner);
+    guard([&] {
+        auto uuid_array = [](const core::Vector<core::Uuid> &ids) {
+            Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (ids.size() + 1)));
+            for (std::size_t i = 0; i < ids.size(); ++i) elems[i] = uuid_datum(ids[i]);
+            return PointerGetDatum(construct_array(elems, static_cast<int>(ids.size()), UUIDOID,
+                                                   UUID_LEN, false, TYPALIGN_CHAR));
+        };
+        Oid types[3] = {UUIDARRAYOID, UUIDARRAYOID, TEXTOID};
+        Datum values[3] = {uuid_array(fields), uuid_array(entities),
+                           CStringGetTextDatum(resolution)};
+        if (SPI_connect() != SPI_OK_CONNECT)
+            ereport(ERROR,
+                    (errcode(ERRCODE_INTERNAL_ERROR), errmsg_internal("SPI_connect failed")));
+        // A table-level row goes with a field's rows when the same manual
+        // statement wrote them (same backend, transaction and statement start).
+        int rc = SPI_execute_with_args(
+            "UPDATE selegic.drift_log AS l SET resolved_at = pg_catalog.now(), resolution = $3 "
+            "WHERE l.resolved_at IS NULL AND l.origin OPERATOR(pg_catalog.=) 'manual' AND ("
+            "  l.field_id OPERATOR(pg_catalog.=) ANY ($1)"
+            "  OR (l.field_id IS NULL AND l.entity_id OPERATOR(pg_catalog.=) ANY ($2))"
+            "  OR (l.field_id IS NULL AND EXISTS ("
+            "    SELECT FROM selegic.drift_log AS s"
+            "    WHERE s.field_id OPERATOR(pg_catalog.=) ANY ($1) AND s.resolved_at IS NULL"
+            "      AND s.origin OPERATOR(pg_catalog.=) 'manual'"
+            "      AND s.entity_id OPERATOR(pg_catalog.=) l.entity_id"
+            "      AND s.backend_pid OPERATOR(pg_catalog.=) l.backend_pid"
+            "      AND s.transaction_id OPERATOR(pg_catalog.=) l.transaction_id"
+            "      AND s.occurred_at OPERATOR(pg_catalog.=) l.occurred_at)))",
+            3, types, values, nullptr, false, 0);
+        SPI_finish();
+        if (rc != SPI_OK_UPDATE)
+            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                            errmsg_internal("could not resolve drift log rows: SPI code %d", rc)));
+    });
+}
+
+}  // namespace selegic::pg
