@@ -1,4 +1,5 @@
 // SQL entry point: selegic_drift(entity_id uuid DEFAULT NULL).
+#include "core/managed.hpp"
 #include "pg/drift_engine.hpp"
 #include "pg/guard.hpp"
 #include "pg/memory.hpp"
@@ -6,6 +7,7 @@
 
 extern "C" {
 PG_FUNCTION_INFO_V1(selegic_drift);
+PG_FUNCTION_INFO_V1(selegic_forbidden_schema);
 }
 
 namespace selegic {
@@ -42,4 +44,17 @@ Datum drift(FunctionCallInfo fcinfo) {
 
 extern "C" Datum selegic_drift(PG_FUNCTION_ARGS) {
     return selegic::pg::barrier([&] { return selegic::drift(fcinfo); });
+}
+
+// selegic.forbidden_schema(name): core::forbidden_schema_reason, for SQL.
+extern "C" Datum selegic_forbidden_schema(PG_FUNCTION_ARGS) {
+    return selegic::pg::barrier([&]() -> Datum {
+        const char *schema = NameStr(*PG_GETARG_NAME(0));
+        const char *why = selegic::core::forbidden_schema_reason(schema);
+        if (!why) {
+            fcinfo->isnull = true;
+            return (Datum)0;
+        }
+        return selegic::pg::guard([&] { return CStringGetTextDatum(why); });
+    });
 }

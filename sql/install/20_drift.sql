@@ -7,3 +7,13 @@ LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION selegic_drift(uuid) IS
     'Differences between the Selegic metadata and the catalog, one row each, with the SQL that repairs them';
+
+-- The one rule for the schemas an entity may not use: PostgreSQL's own and the
+-- extension's. The report, the repairs and selegic_preflight() share it.
+-- NULL when the schema may be used, else why not.
+CREATE FUNCTION selegic.forbidden_schema(schema_name name) RETURNS text
+AS 'MODULE_PATHNAME', 'selegic_forbidden_schema'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION selegic.forbidden_schema(name) IS
+    'Why an entity may not use this schema (PostgreSQL''s own, or the extension''s), or NULL';

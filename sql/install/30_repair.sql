@@ -55,7 +55,11 @@ BEGIN
   RETURN n;
 END
 $fn$;
+-- A repair counts as each table's owner (see docs/security.md), so every role
+-- may call it; it only counts rows of a table the caller can read. (Revoked
+-- and granted, as 1.0 then 1.1 left it, so both paths hold the same ACL.)
 REVOKE EXECUTE ON FUNCTION selegic.uncastable_rows(text, name, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION selegic.uncastable_rows(text, name, text, boolean) TO PUBLIC;
 
 CREATE FUNCTION selegic_resync(field_id uuid, dry_run boolean DEFAULT false)
 RETURNS SETOF text

@@ -18,7 +18,8 @@
 --   empty_name       the schema or table name is ''                   fix NULL
 --   name_too_long    longer than max_identifier_length (63) bytes:    fix NULL
 --                    PostgreSQL would silently truncate it
---   reserved_schema  pg_catalog, information_schema or a pg_* schema  fix NULL
+--   reserved_schema  pg_catalog, information_schema, a pg_* schema  fix NULL
+--                    or selegic (selegic.forbidden_schema())
 --   schema_missing   the schema does not exist                        CREATE SCHEMA ... AUTHORIZATION current_user
 --   no_usage         current_user lacks USAGE on the schema           GRANT USAGE ON SCHEMA ...
 --   no_create        current_user lacks CREATE on the schema          GRANT CREATE ON SCHEMA ...
@@ -81,10 +82,12 @@ BEGIN
     END IF;
 
     -- System schemas: CREATE TABLE there fails (or, in pg_temp, makes a
-    -- temporary table), and CREATE SCHEMA refuses pg_* names.
-    IF nsp_name IN ('pg_catalog', 'information_schema') OR nsp_name LIKE 'pg\_%' THEN
+    -- temporary table), and CREATE SCHEMA refuses pg_* names; the
+    -- extension's own schema is not for entities either. The same rule as
+    -- selegic_drift()'s.
+    IF selegic.forbidden_schema(nsp_name) IS NOT NULL THEN
         problem := 'reserved_schema';
-        detail := pg_catalog.format('schema "%s" is reserved for the system', nsp_name);
+        detail := pg_catalog.format('schema "%s" %s', nsp_name, selegic.forbidden_schema(nsp_name));
         fix := NULL;
         RETURN NEXT;
         RETURN;

@@ -108,13 +108,14 @@ void as_owner_of(const String &table_sql, F f) {
     f();
 }
 
-// How many rows would make the statement fail. nullopt when the count itself
-// fails: in a dry run the objects it counts may not exist yet, or a lock was
-// not granted within selegic.lock_timeout (then *locked is set). A cancel or
-// a statement_timeout is the user's and propagates.
-std::optional<long long> count_blocking_rows(const core::Statement &s, bool *locked = nullptr) {
+// How many rows would make the statement fail, counted as the table's owner.
+// The count may fail: in a dry run the objects it counts may not exist yet,
+// or a lock was not granted within selegic.lock_timeout; the caller decides
+// what that means. A cancel or a statement_timeout is the user's and
+// propagates.
+Attempt<long long> count_blocking_rows(const core::Statement &s) {
     const core::Precheck &check = *s.check;
-    auto counted = attempt_in_subtransaction(
+    return attempt_in_subtransaction(
         [&] {
             long long n = 0;
             as_owner_of(s.table, [&] {
@@ -130,9 +131,6 @@ std::optional<long long> count_blocking_rows(const core::Statement &s, bool *loc
             return n;
         },
         /*own_lock_wait=*/true);
-    if (counted.ok()) return counted.value();
-    if (locked && counted.error().sqlerrcode() == err::lock_not_available) *locked = true;
-    return std::nullopt;
 }
 
 String describe(const core::Precheck &check, long long n) {
@@ -161,8 +159,8 @@ String with_semicolon(const String &sql) {
         hint = "Retry when that transaction has ended, or raise selegic.lock_timeout.";
     } else if (failed.check) {
         auto n = count_blocking_rows(failed);
-        if (n && *n > 0) {
-            detail = describe(*failed.check, *n).c_str();
+        if (n.ok() && n.value() > 0) {
+            detail = describe(*failed.check, n.value()).c_str();
             detail += '.';
             hint = failed.check->hint.c_str();
         }
@@ -201,14 +199,30 @@ void explain_lock_exhaustion(PgError &error, std::size_t statements) {
     });
 }
 
+// Changes PostgreSQL would make silently (truncating, rounding) are refused
+// before the statement runs, counted where the plan has brought the table
+// (after a rename back, say); a count that cannot run refuses it too, since
+// nothing else would notice.
+void refuse_silent_changes(const core::Statement &s) {
+    if (!s.check || !s.check->enforce) return;
+    auto n = count_blocking_rows(s);
+    if (!n.ok()) throw n.error();
+    if (n.value() > 0)
+        throw core::Error(core::sqlstate::data_exception,
+                          std::string("repair of ") + s.table.c_str() +
+                              " would change existing values",
+                          std::string(describe(*s.check, n.value()).c_str()) + ".",
+                          s.check->hint.c_str());
+}
+
 core::Vector<String> dry_run_script(const core::Vector<core::Statement> &plan) {
     core::Vector<String> lines;
     for (const core::Statement &s : plan) {
         if (s.check) {
-            bool locked = false;
-            auto n = count_blocking_rows(s, &locked);
-            if (n && *n > 0) lines.push_back("-- would fail: " + describe(*s.check, *n));
-            if (locked)
+            auto n = count_blocking_rows(s);
+            if (n.ok() && n.value() > 0)
+                lines.push_back("-- would fail: " + describe(*s.check, n.value()));
+            if (!n.ok() && n.error().sqlerrcode() == err::lock_not_available)
                 lines.push_back("-- not checked: another session holds a lock on " + s.table +
                                 " (selegic.lock_timeout)");
         }
@@ -224,20 +238,6 @@ core::Vector<String> run_repair(const core::Vector<core::Statement> &plan, bool 
     RepairSession session;
     if (dry_run) return dry_run_script(plan);
 
-    // Changes PostgreSQL would make silently (truncating, rounding) are refused
-    // before anything runs.
-    for (const core::Statement &s : plan) {
-        if (!s.check || !s.check->enforce) continue;
-        auto n = count_blocking_rows(s);
-        if (n && *n > 0)
-            throw core::Error(
-                core::sqlstate::data_exception,
-                std::string("repair of ") + s.table.c_str() + " would change existing values",
-                std::string(describe(*s.check, *n).c_str()) +
-                    ". The repair was not run; nothing was changed.",
-                s.check->hint.c_str());
-    }
-
     std::size_t current = 0;
     std::optional<PgError> fatal;
     std::optional<Attempt<Done>> outcome;
@@ -249,8 +249,11 @@ core::Vector<String> run_repair(const core::Vector<core::Statement> &plan, bool 
         // before the failure is explained, so the counts see the data as it was.
         outcome.emplace(attempt_in_subtransaction(
             [&] {
-                for (current = 0; current < plan.size(); ++current)
-                    as_owner_of(plan[current].table, [&] { guard([&] { execute(plan[current].sql); }); });
+                for (current = 0; current < plan.size(); ++current) {
+                    const core::Statement &s = plan[current];
+                    refuse_silent_changes(s);
+                    as_owner_of(s.table, [&] { guard([&] { execute(s.sql); }); });
+                }
             },
             /*own_lock_wait=*/true));
     } catch (const PgError &e) {

@@ -42,8 +42,9 @@ void on_function(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private_data)
         written_by_anyone(flinfo->fn_oid))
         ereport(ERROR,
                 (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                 errmsg("selegic_drift does not run function %s",
-                        format_procedure(flinfo->fn_oid)),
+                 errmsg("selegic_drift does not run function %s()",
+                        quote_qualified_identifier(get_namespace_name(get_func_namespace(flinfo->fn_oid)),
+                                                   get_func_name(flinfo->fn_oid))),
                  errdetail("Comparing metadata with the catalog never runs code written by other "
                            "roles with the caller's rights.")));
     if (prev_fmgr_hook) prev_fmgr_hook(event, flinfo, private_data);

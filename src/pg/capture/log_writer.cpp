@@ -186,6 +186,8 @@ void write_log_rows(const core::Vector<LogRow> &rows, bool manual, Oid field_rel
     compat::init_single_range_table(estate, rel, RowExclusiveLock);
     ResultRelInfo *rri = makeNode(ResultRelInfo);
     InitResultRelInfo(rri, rel, 1, nullptr, 0);
+    // Registered, so that AFTER triggers find it rather than open the table again.
+    estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
     estate->es_output_cid = GetCurrentCommandId(true);
     ExecOpenIndices(rri, false);
     AfterTriggerBeginQuery();
@@ -215,7 +217,8 @@ void write_log_rows(const core::Vector<LogRow> &rows, bool manual, Oid field_rel
     }
     ExecASInsertTriggers(estate, rri, nullptr);
     AfterTriggerEndQuery(estate);
-    ExecCloseIndices(rri);
+    ExecCloseResultRelations(estate);  // its indexes, and any trigger target opened
+    ExecCloseRangeTableRelations(estate);
     ExecResetTupleTable(estate->es_tupleTable, false);
     FreeExecutorState(estate);
     if (pushed_snapshot) PopActiveSnapshot();
