@@ -3,6 +3,7 @@
 // an index from being dropped, a table from being created. Each answers
 // with the reason PostgreSQL would give, before it gives it as an ERROR
 // that would roll back a whole repair.
+#include "pg/catalog_lookup.hpp"
 #include "pg/guard.hpp"
 #include "pg/resolver.hpp"
 
@@ -56,34 +57,22 @@ String describe(Oid classid, Oid objid, int32 objsubid) {
 
 // The relation a rewrite rule belongs to: a view's _RETURN rule is the view.
 Oid rule_relation(Oid rule_oid) {
-    Relation rel = table_open(RewriteRelationId, AccessShareLock);
-    ScanKeyData key;
-    ScanKeyInit(&key, Anum_pg_rewrite_oid, BTEqualStrategyNumber, F_OIDEQ,
-                ObjectIdGetDatum(rule_oid));
-    SysScanDesc sd = systable_beginscan(rel, RewriteOidIndexId, true, nullptr, 1, &key);
-    HeapTuple tup = systable_getnext(sd);
-    Oid relid = HeapTupleIsValid(tup) ? reinterpret_cast<Form_pg_rewrite>(GETSTRUCT(tup))->ev_class
-                                      : InvalidOid;
-    systable_endscan(sd);
-    table_close(rel, AccessShareLock);
+    Oid relid = InvalidOid;
+    visit_row_by_oid(RewriteRelationId, RewriteOidIndexId, Anum_pg_rewrite_oid, rule_oid,
+                     [&](HeapTuple tup, TupleDesc) {
+                         relid = reinterpret_cast<Form_pg_rewrite>(GETSTRUCT(tup))->ev_class;
+                     });
     return relid;
 }
 
 // The column a pg_attrdef row belongs to.
 std::pair<Oid, AttrNumber> attrdef_column(Oid attrdef_oid) {
-    Relation rel = table_open(AttrDefaultRelationId, AccessShareLock);
-    ScanKeyData key;
-    ScanKeyInit(&key, Anum_pg_attrdef_oid, BTEqualStrategyNumber, F_OIDEQ,
-                ObjectIdGetDatum(attrdef_oid));
-    SysScanDesc sd = systable_beginscan(rel, AttrDefaultOidIndexId, true, nullptr, 1, &key);
-    HeapTuple tup = systable_getnext(sd);
     std::pair<Oid, AttrNumber> out{InvalidOid, 0};
-    if (HeapTupleIsValid(tup)) {
-        auto *def = reinterpret_cast<Form_pg_attrdef>(GETSTRUCT(tup));
-        out = {def->adrelid, def->adnum};
-    }
-    systable_endscan(sd);
-    table_close(rel, AccessShareLock);
+    visit_row_by_oid(AttrDefaultRelationId, AttrDefaultOidIndexId, Anum_pg_attrdef_oid,
+                     attrdef_oid, [&](HeapTuple tup, TupleDesc) {
+                         auto *def = reinterpret_cast<Form_pg_attrdef>(GETSTRUCT(tup));
+                         out = {def->adrelid, def->adnum};
+                     });
     return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "pg/catalog_lookup.hpp"
 #include "pg/guard.hpp"
 #include "pg/sql_values.hpp"
 
@@ -23,14 +24,14 @@ Oid metadata_relid(Oid nsp, const char *name) {
     return relid;
 }
 
-AttrNumber attnum_of(TupleDesc desc, const char *name) {
-    for (int i = 0; i < desc->natts; ++i) {
-        Form_pg_attribute a = TupleDescAttr(desc, i);
-        if (!a->attisdropped && strcmp(NameStr(a->attname), name) == 0) return a->attnum;
-    }
-    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                    errmsg("column \"%s\" of selegic metadata does not exist", name)));
-    return InvalidAttrNumber;
+AttrNumber entity_column(TupleDesc desc, const char *name) {
+    return column_by_name(desc, name, "selegic.entity");
+}
+AttrNumber field_column(TupleDesc desc, const char *name) {
+    return column_by_name(desc, name, "selegic.field");
+}
+AttrNumber log_column(TupleDesc desc, const char *name) {
+    return column_by_name(desc, name, "selegic.drift_log");
 }
 
 String to_text(Datum d) {
@@ -52,25 +53,25 @@ Snapshot statement_snapshot() {
 struct EntityCols {
     AttrNumber id, schema_name, table_name, primary_key;
     explicit EntityCols(TupleDesc d)
-        : id(attnum_of(d, "id")),
-          schema_name(attnum_of(d, "schema_name")),
-          table_name(attnum_of(d, "table_name")),
-          primary_key(attnum_of(d, "primary_key")) {}
+        : id(entity_column(d, "id")),
+          schema_name(entity_column(d, "schema_name")),
+          table_name(entity_column(d, "table_name")),
+          primary_key(entity_column(d, "primary_key")) {}
 };
 
 struct FieldCols {
     AttrNumber id, entity_id, column_name, sql_type, is_nullable, default_expr, is_unique,
         references_entity, on_delete;
     explicit FieldCols(TupleDesc d)
-        : id(attnum_of(d, "id")),
-          entity_id(attnum_of(d, "entity_id")),
-          column_name(attnum_of(d, "column_name")),
-          sql_type(attnum_of(d, "sql_type")),
-          is_nullable(attnum_of(d, "is_nullable")),
-          default_expr(attnum_of(d, "default_expr")),
-          is_unique(attnum_of(d, "is_unique")),
-          references_entity(attnum_of(d, "references_entity")),
-          on_delete(attnum_of(d, "on_delete")) {}
+        : id(field_column(d, "id")),
+          entity_id(field_column(d, "entity_id")),
+          column_name(field_column(d, "column_name")),
+          sql_type(field_column(d, "sql_type")),
+          is_nullable(field_column(d, "is_nullable")),
+          default_expr(field_column(d, "default_expr")),
+          is_unique(field_column(d, "is_unique")),
+          references_entity(field_column(d, "references_entity")),
+          on_delete(field_column(d, "on_delete")) {}
 };
 
 core::Entity entity_from(HeapTuple tup, TupleDesc desc, const EntityCols &c) {
@@ -281,10 +282,10 @@ core::Vector<core::Rename> read_renames(const core::Vector<core::Entity> &entiti
         if (!OidIsValid(relid)) return;
         Relation rel = table_open(relid, AccessShareLock);
         TupleDesc desc = RelationGetDescr(rel);
-        AttrNumber occurred_at = attnum_of(desc, "occurred_at"), origin = attnum_of(desc, "origin"),
-                   action = attnum_of(desc, "action"), entity_id = attnum_of(desc, "entity_id"),
-                   old_name = attnum_of(desc, "old_name"), new_name = attnum_of(desc, "new_name"),
-                   resolved_at = attnum_of(desc, "resolved_at");
+        AttrNumber occurred_at = log_column(desc, "occurred_at"), origin = log_column(desc, "origin"),
+                   action = log_column(desc, "action"), entity_id = log_column(desc, "entity_id"),
+                   old_name = log_column(desc, "old_name"), new_name = log_column(desc, "new_name"),
+                   resolved_at = log_column(desc, "resolved_at");
         auto visit = [&](HeapTuple t) {
             bool isnull;
             if (!heap_attisnull(t, resolved_at, desc)) return;

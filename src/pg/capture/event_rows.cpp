@@ -4,6 +4,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "pg/catalog_lookup.hpp"
 #include "pg/compat.hpp"
 #include "pg/sql_values.hpp"
 
@@ -72,18 +73,11 @@ String text_at(TupleTableSlot *slot, int att) {
 
 // The relation column rel_att of the row of catalog with oid objid.
 Oid relation_of(Oid catalog, Oid index, AttrNumber oid_att, AttrNumber rel_att, Oid objid) {
-    Relation rel = table_open(catalog, AccessShareLock);
-    ScanKeyData key;
-    ScanKeyInit(&key, oid_att, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objid));
-    SysScanDesc sd = systable_beginscan(rel, index, true, nullptr, 1, &key);
-    HeapTuple tup = systable_getnext(sd);
     Oid owner = InvalidOid;
-    if (HeapTupleIsValid(tup)) {
+    visit_row_by_oid(catalog, index, oid_att, objid, [&](HeapTuple tup, TupleDesc desc) {
         bool isnull;
-        owner = DatumGetObjectId(heap_getattr(tup, rel_att, RelationGetDescr(rel), &isnull));
-    }
-    systable_endscan(sd);
-    table_close(rel, AccessShareLock);
+        owner = DatumGetObjectId(heap_getattr(tup, rel_att, desc, &isnull));
+    });
     return owner;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "pg/catalog_lookup.hpp"
 #include "pg/compat.hpp"
 #include "pg/guard.hpp"
 #include "pg/sql_values.hpp"
@@ -81,14 +82,7 @@ struct LogColumns {
           query(find(desc, "query")) {}
 
     static AttrNumber find(TupleDesc desc, const char *name) {
-        for (int i = 0; i < desc->natts; ++i) {
-            Form_pg_attribute a = TupleDescAttr(desc, i);
-            if (!a->attisdropped && strcmp(NameStr(a->attname), name) == 0) return a->attnum;
-        }
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                        errmsg("column \"%s\" of relation \"selegic.drift_log\" does not exist",
-                               name)));
-        return InvalidAttrNumber;
+        return column_by_name(desc, name, "selegic.drift_log");
     }
 };
 
