@@ -23,7 +23,7 @@ namespace {
 
 EventTriggerData *event_trigger_data(FunctionCallInfo fcinfo) {
     if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-        throw core::Error("39P03", "function can only be called as an event trigger");
+        throw core::Error(core::sqlstate::event_trigger_protocol_violated, "function can only be called as an event trigger");
     return reinterpret_cast<EventTriggerData *>(fcinfo->context);
 }
 
@@ -58,7 +58,7 @@ extern "C" Datum selegic_capture_table_rewrite(PG_FUNCTION_ARGS) {
 extern "C" Datum selegic_metadata_changed(PG_FUNCTION_ARGS) {
     return selegic::pg::barrier([&] {
         if (!CALLED_AS_TRIGGER(fcinfo))
-            throw selegic::core::Error("39P01", "function can only be called as a trigger");
+            throw selegic::core::Error(selegic::core::sqlstate::trigger_protocol_violated, "function can only be called as a trigger");
         auto *data = reinterpret_cast<TriggerData *>(fcinfo->context);
         selegic::pg::guard(
             [&] { CacheInvalidateRelcacheByRelid(RelationGetRelid(data->tg_relation)); });

@@ -79,6 +79,9 @@ inline constexpr const char *invalid_parameter_value = "22023";
 inline constexpr const char *invalid_text_representation = "22P02";
 inline constexpr const char *internal_error = "XX000";
 inline constexpr const char *data_exception = "22000";
+inline constexpr const char *insufficient_privilege = "42501";
+inline constexpr const char *trigger_protocol_violated = "39P01";
+inline constexpr const char *event_trigger_protocol_violated = "39P03";
 }  // namespace sqlstate
 
 }  // namespace selegic::core

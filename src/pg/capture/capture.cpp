@@ -38,7 +38,7 @@ bool plainly_unmanaged_statement(EventTriggerData *trigger) {
 [[noreturn]] void raise_blocked(const Outcome &o, const char *command_tag) {
     const LogRow &row = o.rows.front();
     throw core::Error(
-        "42501",
+        core::sqlstate::insufficient_privilege,
         std::string("manual DDL on managed object ") + row.object.c_str() + " is blocked",
         std::string(command_tag) +
             " was refused because selegic.manual_ddl is 'block'; the statement was rolled back.",
