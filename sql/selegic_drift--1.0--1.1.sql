@@ -177,3 +177,34 @@ $fn$;
 
 -- Repairs count rows as each table's owner.
 GRANT EXECUTE ON FUNCTION selegic.uncastable_rows(text, name, text, boolean) TO PUBLIC;
+
+-- selegic_drift() gains a last column, waived_until: a new result type, so
+-- the function is made again (same name, comment and default ACL).
+DROP FUNCTION selegic_drift(uuid);
+-- The drift report. PARALLEL UNSAFE: it resolves metadata in subtransactions.
+-- waived_until: the end of a waiver in force for the row (selegic.waiver), or NULL.
+CREATE FUNCTION selegic_drift(entity_id uuid DEFAULT NULL)
+RETURNS TABLE(kind text, entity_id uuid, field_id uuid, object text,
+              expected text, actual text, fix text, waived_until timestamptz)
+AS 'MODULE_PATHNAME', 'selegic_drift'
+LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION selegic_drift(uuid) IS
+    'Differences between the Selegic metadata and the catalog, one row each, with the SQL that repairs them';
+
+-- Waivers of known differences.
+CREATE TABLE selegic.waiver (
+    id          uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+    kind        text NOT NULL,
+    object      text NOT NULL,
+    reason      text NOT NULL CHECK (reason <> ''),
+    until       timestamptz NOT NULL,
+    created_by  name NOT NULL DEFAULT session_user,
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE selegic.waiver IS
+    'Known differences accepted until a date: reported by selegic_drift(), skipped by the repairs';
+CREATE INDEX waiver_object_idx ON selegic.waiver (object, kind);
+REVOKE ALL ON selegic.waiver FROM PUBLIC;
+GRANT SELECT ON selegic.waiver TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('selegic.waiver', '');

@@ -23,9 +23,12 @@ Datum drift(FunctionCallInfo fcinfo) {
     pg::guard([&] {
         InitMaterializedSRF(fcinfo, 0);
         auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+        // Version 1.0 declares seven columns, 1.1 adds waived_until: one
+        // symbol serves both, by the shape the calling SQL declares.
+        bool with_waivers = rsinfo->setDesc->natts >= 8;
         for (const core::DriftRow &row : rows) {
-            Datum values[7];
-            bool nulls[7];
+            Datum values[8];
+            bool nulls[8];
             pg::set_text(values[0], nulls[0], core::String(core::kind_name(row.kind)));
             pg::set_uuid(values[1], nulls[1], row.entity_id);
             pg::set_uuid(values[2], nulls[2], row.field_id);
@@ -33,6 +36,10 @@ Datum drift(FunctionCallInfo fcinfo) {
             pg::set_text(values[4], nulls[4], row.expected);
             pg::set_text(values[5], nulls[5], row.actual);
             pg::set_text(values[6], nulls[6], row.fix_text());
+            if (with_waivers) {
+                nulls[7] = !row.waived_until;
+                values[7] = row.waived_until ? TimestampTzGetDatum(*row.waived_until) : (Datum)0;
+            }
             tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
         }
     });

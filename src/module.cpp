@@ -20,6 +20,7 @@ bool log_api_ddl = false;
 int manual_ddl = static_cast<int>(ManualDdl::Log);
 char *api_roles = nullptr;
 bool capture_enabled = true;
+bool drift_cache_enabled = true;
 
 namespace {
 
@@ -75,6 +76,16 @@ extern "C" void _PG_init(void) {
         "log records it; warn also sends the client a WARNING; block refuses it.", &manual_ddl,
         static_cast<int>(ManualDdl::Log), manual_ddl_options, PGC_SUSET, 0, nullptr, nullptr,
         nullptr);
+    DefineCustomBoolVariable(
+        "selegic.capture", "Whether the event triggers record DDL in this session.",
+        "off makes them do nothing at all: no row, no NOTIFY, no warning, no refusal. For "
+        "restores: PGOPTIONS='-c selegic.capture=off' pg_restore ...",
+        &capture_enabled, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable(
+        "selegic.drift_cache", "Whether selegic_drift() may reuse what this backend computed.",
+        "on recomputes only the entities whose tables, types, schemas or metadata changed "
+        "since; off recomputes everything. Results are the same either way.",
+        &drift_cache_enabled, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("selegic");
     register_managed_cache_invalidation();
     install_user_code_hooks();

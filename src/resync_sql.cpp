@@ -65,13 +65,14 @@ Datum resync(FunctionCallInfo fcinfo, Scope scope) {
                 mine.push_back(std::move(row));
         rows = std::move(mine);
     }
-    core::Vector<core::Statement> plan = core::plan_repair(rows);
+    core::Vector<core::Statement> plan = core::plan_repair(rows);  // without waived rows
     core::Vector<core::String> script = pg::run_repair(plan, dry_run);
+    if (dry_run) pg::append_waived(rows, script);
     if (!dry_run && !plan.empty()) {
         // What was repaired is no longer drift: close its manual log rows.
         core::Vector<core::Uuid> fields, entities;
         for (const core::DriftRow &row : rows) {
-            if (row.repair.empty()) continue;
+            if (row.repair.empty() || row.waived_until) continue;
             if (row.field_id)
                 fields.push_back(*row.field_id);
             else if (row.entity_id)

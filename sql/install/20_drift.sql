@@ -1,7 +1,8 @@
 -- The drift report. PARALLEL UNSAFE: it resolves metadata in subtransactions.
+-- waived_until: the end of a waiver in force for the row (selegic.waiver), or NULL.
 CREATE FUNCTION selegic_drift(entity_id uuid DEFAULT NULL)
 RETURNS TABLE(kind text, entity_id uuid, field_id uuid, object text,
-              expected text, actual text, fix text)
+              expected text, actual text, fix text, waived_until timestamptz)
 AS 'MODULE_PATHNAME', 'selegic_drift'
 LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp;

@@ -50,10 +50,22 @@ std::optional<String> DriftRow::fix_text() const {
     return out;
 }
 
+void apply_waivers(Vector<DriftRow> &rows, const Vector<Waiver> &waivers, std::int64_t now) {
+    if (waivers.empty()) return;
+    for (DriftRow &row : rows) {
+        std::string_view kind = kind_name(row.kind);
+        for (const Waiver &w : waivers) {
+            if (w.until <= now || w.kind != kind || w.object != row.object) continue;
+            if (!row.waived_until || *row.waived_until < w.until) row.waived_until = w.until;
+        }
+    }
+}
+
 Vector<Statement> plan_repair(const Vector<DriftRow> &rows) {
     Vector<Statement> out;
     for (const DriftRow &row : rows)
-        for (const Statement &s : row.repair) out.push_back(s);
+        if (!row.waived_until)
+            for (const Statement &s : row.repair) out.push_back(s);
     std::stable_sort(out.begin(), out.end(), [](const Statement &a, const Statement &b) {
         return static_cast<int>(a.phase) < static_cast<int>(b.phase);
     });

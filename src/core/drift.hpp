@@ -64,10 +64,24 @@ struct DriftRow {
     std::optional<String> expected;
     std::optional<String> actual;
     Vector<Statement> repair;  // empty: a human must decide
+    // A waiver accepts this difference until then (PostgreSQL timestamptz,
+    // microseconds since 2000-01-01): reported, but not repaired in bulk.
+    std::optional<std::int64_t> waived_until;
 
     // The repair as one runnable script: each statement ends with ';', one per line.
     std::optional<String> fix_text() const;
 };
+
+// A waiver of one difference (kind + object, as the report spells them).
+struct Waiver {
+    String kind;
+    String object;
+    std::int64_t until = 0;
+};
+
+// Marks the rows that a waiver still in force (until > now) accepts, with
+// the latest such waiver's end.
+void apply_waivers(Vector<DriftRow> &rows, const Vector<Waiver> &waivers, std::int64_t now);
 
 struct DriftOptions {
     // Report only rows of this entity (the catalog may hold more, e.g. FK targets).
@@ -85,6 +99,7 @@ Vector<DriftRow> compute_drift(const Vector<Entity> &entities, const Catalog &ca
 // tables, columns, column changes, constraints, then foreign keys, each phase
 // in row order. The fix column of each row and a repair of many rows come
 // from the same statements.
+// Waived rows are left out (they are repaired once unwaived or lapsed).
 Vector<Statement> plan_repair(const Vector<DriftRow> &rows);
 
 

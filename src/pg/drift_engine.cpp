@@ -25,7 +25,10 @@ core::Vector<core::DriftRow> current_drift(const std::optional<core::Uuid> &enti
     core::DriftOptions options;
     options.only_entity = entity_id;
     options.orphans = &metadata.orphans;
-    return core::compute_drift(metadata.entities, catalog, resolver, options);
+    core::Vector<core::DriftRow> rows =
+        core::compute_drift(metadata.entities, catalog, resolver, options);
+    core::apply_waivers(rows, read_waivers(), GetCurrentTransactionStartTimestamp());
+    return rows;
 }
 
 }  // namespace selegic::pg

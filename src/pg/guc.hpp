@@ -8,5 +8,6 @@ extern "C" {
 }
 
 namespace selegic::pg {
-extern int lock_timeout_ms;  // selegic.lock_timeout
+extern int lock_timeout_ms;      // selegic.lock_timeout
+extern bool drift_cache_enabled;  // selegic.drift_cache
 }

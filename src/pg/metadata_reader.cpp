@@ -270,6 +270,30 @@ core::Uuid read_field_entity(const core::Uuid &field_id) {
     return *entity;
 }
 
+core::Vector<core::Waiver> read_waivers() {
+    core::Vector<core::Waiver> waivers;
+    guard([&] {
+        Oid nsp = get_namespace_oid(kSchema, false);
+        Oid relid = get_relname_relid("waiver", nsp);
+        if (!OidIsValid(relid)) return;
+        Relation rel = table_open(relid, AccessShareLock);
+        TupleDesc desc = RelationGetDescr(rel);
+        AttrNumber kind = column_by_name(desc, "kind", "selegic.waiver"),
+                   object = column_by_name(desc, "object", "selegic.waiver"),
+                   until = column_by_name(desc, "until", "selegic.waiver");
+        scan(rel, InvalidOid, 0, nullptr, [&](HeapTuple t) {
+            bool kind_null, object_null, until_null;
+            Datum k = heap_getattr(t, kind, desc, &kind_null);
+            Datum o = heap_getattr(t, object, desc, &object_null);
+            Datum u = heap_getattr(t, until, desc, &until_null);
+            if (kind_null || object_null || until_null) return;
+            waivers.push_back({to_text(k), to_text(o), DatumGetTimestampTz(u)});
+        });
+        table_close(rel, AccessShareLock);
+    });
+    return waivers;
+}
+
 core::Vector<core::Rename> read_renames(const core::Vector<core::Entity> &entities, bool complete) {
     struct Seen {
         TimestampTz at;

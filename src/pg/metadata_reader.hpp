@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "core/drift.hpp"
 #include "core/model.hpp"
 
 namespace selegic::pg {
@@ -20,6 +21,10 @@ core::Vector<core::Entity> read_entity(const core::Uuid &id);
 // Column renames the drift log recorded and nobody resolved, oldest first:
 // of every entity (complete) or of the checked entities only.
 core::Vector<core::Rename> read_renames(const core::Vector<core::Entity> &entities, bool complete);
+
+// Every waiver in selegic.waiver (none when the table does not exist yet:
+// a database still at version 1.0).
+core::Vector<core::Waiver> read_waivers();
 
 // The entity a field belongs to. Throws 42704 when the field does not exist,
 // or when its entity does not (naming the field).

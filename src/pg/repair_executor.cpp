@@ -11,6 +11,7 @@
 extern "C" {
 #include "catalog/namespace.h"
 #include "executor/spi.h"
+#include "utils/timestamp.h"
 #include "utils/acl.h"
 #include "utils/regproc.h"
 }
@@ -232,6 +233,15 @@ core::Vector<String> dry_run_script(const core::Vector<core::Statement> &plan) {
 }
 
 }  // namespace
+
+void append_waived(const core::Vector<core::DriftRow> &rows, core::Vector<String> &script) {
+    for (const core::DriftRow &row : rows) {
+        if (!row.waived_until) continue;
+        String until = guard([&] { return String(timestamptz_to_str(*row.waived_until)); });
+        for (const core::Statement &s : row.repair)
+            script.push_back("-- waived until " + until + ": " + with_semicolon(s.sql));
+    }
+}
 
 core::Vector<String> run_repair(const core::Vector<core::Statement> &plan, bool dry_run) {
     if (plan.empty()) return {};

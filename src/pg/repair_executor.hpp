@@ -11,4 +11,8 @@ namespace selegic::pg {
 // existing rows would make fail.
 core::Vector<core::String> run_repair(const core::Vector<core::Statement> &plan, bool dry_run);
 
+// A dry run's last lines: what waived rows would run once the waiver ends,
+// "-- waived until <time>: <statement>;".
+void append_waived(const core::Vector<core::DriftRow> &rows, core::Vector<core::String> &script);
+
 }  // namespace selegic::pg
