@@ -70,7 +70,7 @@ Vector<DriftRow> DriftChecker::run() {
 }
 
 DriftRow &DriftChecker::add_row(Kind kind, const Entity &e, const Field *f, String object) {
-    DriftRow row{kind, e.id, std::nullopt, std::move(object), {}, {}, {}};
+    DriftRow row{kind, e.id, std::nullopt, std::move(object), {}, {}, {}, {}};
     if (f) row.field_id = f->id;
     rows_.push_back(std::move(row));
     return rows_.back();
@@ -144,7 +144,7 @@ bool DriftChecker::is_field_column(const Entity &e, const String &column) {
 }
 
 void DriftChecker::report_orphan(const OrphanField &f) {
-    DriftRow row{Kind::InvalidMetadata, f.entity_id, f.id, sql_.ident(f.column_name), {}, {}, {}};
+    DriftRow row{Kind::InvalidMetadata, f.entity_id, f.id, sql_.ident(f.column_name), {}, {}, {}, {}};
     row.expected = f.entity_id.to_string();
     row.actual = String("the field's entity does not exist in selegic.entity");
     rows_.push_back(std::move(row));
@@ -253,7 +253,7 @@ void DriftChecker::report_unmanaged_tables() {
         if (std::binary_search(named.begin(), named.end(), Name(t.schema_name, t.name))) continue;
         DriftRow row{Kind::UnmanagedTable, std::nullopt, std::nullopt,
                      sql_.qualified(t.schema_name, t.name), {},
-                     String(relkind_description(t.relkind)), {}};
+                     String(relkind_description(t.relkind)), {}, {}};
         rows_.push_back(std::move(row));
     }
 }
