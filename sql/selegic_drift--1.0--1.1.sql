@@ -208,3 +208,10 @@ CREATE INDEX waiver_object_idx ON selegic.waiver (object, kind);
 REVOKE ALL ON selegic.waiver FROM PUBLIC;
 GRANT SELECT ON selegic.waiver TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('selegic.waiver', '');
+
+-- Resolving, acknowledging or purging log rows can end a rename that the
+-- report and the capture follow: they hear of it the same way.
+CREATE TRIGGER drift_log_changed AFTER UPDATE OR DELETE ON selegic.drift_log
+    FOR EACH STATEMENT EXECUTE FUNCTION selegic.metadata_changed();
+CREATE TRIGGER drift_log_truncated AFTER TRUNCATE ON selegic.drift_log
+    FOR EACH STATEMENT EXECUTE FUNCTION selegic.metadata_changed();

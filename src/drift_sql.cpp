@@ -1,6 +1,8 @@
 // SQL entry point: selegic_drift(entity_id uuid DEFAULT NULL).
 #include "core/managed.hpp"
+#include "pg/drift_cache.hpp"
 #include "pg/drift_engine.hpp"
+#include "pg/guc.hpp"
 #include "pg/guard.hpp"
 #include "pg/memory.hpp"
 #include "pg/sql_values.hpp"
@@ -13,12 +15,45 @@ PG_FUNCTION_INFO_V1(selegic_forbidden_schema);
 namespace selegic {
 namespace {
 
+std::string describe(const core::DriftRow &r) {
+    auto text = [](const std::optional<core::String> &s) {
+        return s ? std::string(s->c_str()) : std::string("NULL");
+    };
+    return std::string(core::kind_name(r.kind)) + " " + r.object.c_str() + " expected " +
+           text(r.expected) + " actual " + text(r.actual) + " fix " + text(r.fix_text());
+}
+
+bool same_row(const core::DriftRow &a, const core::DriftRow &b) {
+    return a.kind == b.kind && a.entity_id == b.entity_id && a.field_id == b.field_id &&
+           a.object == b.object && a.expected == b.expected && a.actual == b.actual &&
+           a.fix_text() == b.fix_text() && a.waived_until == b.waived_until;
+}
+
+// selegic.drift_cache_verify: the cached answer must be the cold one.
+void verify_against_cold(const std::optional<core::Uuid> &only,
+                         const core::Vector<core::DriftRow> &warm) {
+    core::Vector<core::DriftRow> cold = pg::current_drift(only);
+    std::size_t n = std::min(warm.size(), cold.size());
+    for (std::size_t i = 0; i <= n; ++i) {
+        if (i == n && warm.size() == cold.size()) return;
+        if (i < n && same_row(warm[i], cold[i])) continue;
+        throw core::Error(core::sqlstate::internal_error,
+                          "selegic_drift() from the cache differs from the cold computation",
+                          "Row " + std::to_string(i + 1) + ": cache has " +
+                              (i < warm.size() ? describe(warm[i]) : "no row") +
+                              "; cold has " + (i < cold.size() ? describe(cold[i]) : "no row") +
+                              ".");
+    }
+}
+
 Datum drift(FunctionCallInfo fcinfo) {
     pg::CallMemory memory("selegic_drift");
     std::optional<core::Uuid> only;
     if (!PG_ARGISNULL(0)) only = pg::uuid_from_datum(PG_GETARG_DATUM(0));
 
-    core::Vector<core::DriftRow> rows = pg::current_drift(only);
+    core::Vector<core::DriftRow> rows =
+        pg::drift_cache_enabled ? pg::cached_drift(only) : pg::current_drift(only);
+    if (pg::drift_cache_enabled && pg::drift_cache_verify) verify_against_cold(only, rows);
 
     pg::guard([&] {
         InitMaterializedSRF(fcinfo, 0);

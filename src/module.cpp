@@ -2,6 +2,7 @@
 #include "pg/capture/api_origin.hpp"
 #include "pg/capture/capture.hpp"
 #include "pg/capture/managed_cache.hpp"
+#include "pg/drift_cache.hpp"
 #include "pg/guc.hpp"
 #include "pg/user_code.hpp"
 
@@ -21,6 +22,7 @@ int manual_ddl = static_cast<int>(ManualDdl::Log);
 char *api_roles = nullptr;
 bool capture_enabled = true;
 bool drift_cache_enabled = true;
+bool drift_cache_verify = false;
 
 namespace {
 
@@ -86,8 +88,15 @@ extern "C" void _PG_init(void) {
         "on recomputes only the entities whose tables, types, schemas or metadata changed "
         "since; off recomputes everything. Results are the same either way.",
         &drift_cache_enabled, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable(
+        "selegic.drift_cache_verify",
+        "Check every selegic_drift() answered from the cache against one computed cold.",
+        "A testing aid: a difference raises an internal error naming the first differing row. "
+        "It doubles the cost of each call.",
+        &drift_cache_verify, false, PGC_USERSET, GUC_NOT_IN_SAMPLE, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("selegic");
     register_managed_cache_invalidation();
+    register_drift_cache_invalidation();
     install_user_code_hooks();
     install_utility_depth_hook();
     RegisterXactCallback(on_transaction_end, nullptr);

@@ -82,6 +82,12 @@ ALTER TABLE selegic.entity ENABLE ALWAYS TRIGGER entity_changed;
 ALTER TABLE selegic.entity ENABLE ALWAYS TRIGGER entity_truncated;
 ALTER TABLE selegic.field ENABLE ALWAYS TRIGGER field_changed;
 ALTER TABLE selegic.field ENABLE ALWAYS TRIGGER field_truncated;
+-- Resolving, acknowledging or purging log rows can end a rename that the
+-- report and the capture follow: they hear of it the same way.
+CREATE TRIGGER drift_log_changed AFTER UPDATE OR DELETE ON selegic.drift_log
+    FOR EACH STATEMENT EXECUTE FUNCTION selegic.metadata_changed();
+CREATE TRIGGER drift_log_truncated AFTER TRUNCATE ON selegic.drift_log
+    FOR EACH STATEMENT EXECUTE FUNCTION selegic.metadata_changed();
 
 CREATE FUNCTION selegic_api_execute(sql text) RETURNS void
 AS 'MODULE_PATHNAME', 'selegic_api_execute'

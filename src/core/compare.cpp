@@ -58,13 +58,24 @@ DriftChecker::DriftChecker(const Vector<Entity> &entities, const Catalog &catalo
       validator_(entities, resolver, catalog.uuid_type),
       options_(options) {}
 
+bool DriftChecker::wanted(const Uuid &entity) const {
+    if (options_.only_entity && *options_.only_entity != entity) return false;
+    if (options_.only_entities &&
+        options_.only_entities->find(entity) == options_.only_entities->end())
+        return false;
+    return true;
+}
+
 Vector<DriftRow> DriftChecker::run() {
-    for (const Entity &e : entities_)
-        if (e.checked && (!options_.only_entity || *options_.only_entity == e.id)) check_entity(e);
+    if (options_.check_entities)
+        for (const Entity &e : entities_)
+            if (e.checked && wanted(e.id)) check_entity(e);
     if (options_.orphans)
         for (const OrphanField &f : *options_.orphans)
-            if (!options_.only_entity || *options_.only_entity == f.entity_id) report_orphan(f);
-    if (catalog_.complete && !options_.only_entity) report_unmanaged_tables();
+            if (wanted(f.entity_id)) report_orphan(f);
+    if (catalog_.complete && options_.report_unmanaged && !options_.only_entity &&
+        !options_.only_entities)
+        report_unmanaged_tables();
     sort_rows();
     return std::move(rows_);
 }
@@ -114,9 +125,10 @@ void DriftChecker::check_entity(const Entity &e) {
     check_primary_key(e, *table);
 
     Vector<bool> described(table->columns.size(), false);
+    std::size_t hint = 0;
     for (const FieldPlan &p : plans) {
         if (!p.usable) continue;
-        const Column *col = table->column(p.field->column_name);
+        const Column *col = table->column(p.field->column_name, hint);
         if (!col) {
             if (auto now = follow_renames(e.id, p.field->column_name, catalog_.renames))
                 if ((col = table->column(*now))) report_renamed(e, *p.field, *col);
@@ -259,16 +271,7 @@ void DriftChecker::report_unmanaged_tables() {
 }
 
 void DriftChecker::sort_rows() {
-    auto key = [](const DriftRow &r) {
-        return std::make_tuple(std::string_view(r.object), std::string_view(kind_name(r.kind)));
-    };
-    std::stable_sort(rows_.begin(), rows_.end(), [&](const DriftRow &a, const DriftRow &b) {
-        auto ka = key(a), kb = key(b);
-        if (ka != kb) return ka < kb;
-        // Same object and kind (e.g. two invalid values of one field): by content.
-        return std::tie(a.field_id, a.expected, a.actual) <
-               std::tie(b.field_id, b.expected, b.actual);
-    });
+    sort_drift_rows(rows_);
 }
 
 }  // namespace selegic::core

@@ -15,6 +15,7 @@ public:
 
 private:
     DriftRow &add_row(Kind kind, const Entity &e, const Field *f, String object);
+    bool wanted(const Uuid &entity) const;
 
     // compare.cpp: entities, tables and the rows themselves
     void check_entity(const Entity &e);

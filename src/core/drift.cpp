@@ -3,6 +3,7 @@
 #include "core/drift.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "core/compare.hpp"
 #include "core/no_postgres.hpp"  // must be last
@@ -70,6 +71,20 @@ Vector<Statement> plan_repair(const Vector<DriftRow> &rows) {
         return static_cast<int>(a.phase) < static_cast<int>(b.phase);
     });
     return out;
+}
+
+// By object, then kind; the same object and kind (two invalid values of one
+// field) by content: the order is the same however the rows were gathered.
+void sort_drift_rows(Vector<DriftRow> &rows) {
+    auto key = [](const DriftRow &r) {
+        return std::make_tuple(std::string_view(r.object), std::string_view(kind_name(r.kind)));
+    };
+    std::stable_sort(rows.begin(), rows.end(), [&](const DriftRow &a, const DriftRow &b) {
+        auto ka = key(a), kb = key(b);
+        if (ka != kb) return ka < kb;
+        return std::tie(a.field_id, a.expected, a.actual) <
+               std::tie(b.field_id, b.expected, b.actual);
+    });
 }
 
 Vector<DriftRow> compute_drift(const Vector<Entity> &entities, const Catalog &catalog,

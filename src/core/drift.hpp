@@ -86,14 +86,23 @@ void apply_waivers(Vector<DriftRow> &rows, const Vector<Waiver> &waivers, std::i
 struct DriftOptions {
     // Report only rows of this entity (the catalog may hold more, e.g. FK targets).
     std::optional<Uuid> only_entity;
+    // Or only rows of these entities (a cache recomputing what changed).
+    const FlatSet<Uuid> *only_entities = nullptr;
     // Fields whose entity row does not exist: invalid_metadata rows.
     const Vector<OrphanField> *orphans = nullptr;
+    // Whether to check entities at all, and to report unmanaged tables (the
+    // latter needs a complete catalog and no entity filter).
+    bool check_entities = true;
+    bool report_unmanaged = true;
 };
 
 // Every difference between the metadata and the catalog, ordered by object then
 // kind. Never throws for bad metadata: that becomes invalid_metadata rows.
 Vector<DriftRow> compute_drift(const Vector<Entity> &entities, const Catalog &catalog,
                                Resolver &resolver, const DriftOptions &options = {});
+
+// The report's order: by object, then kind, then content.
+void sort_drift_rows(Vector<DriftRow> &rows);
 
 // The statements that repair these rows, in the order they must run: schemas,
 // tables, columns, column changes, constraints, then foreign keys, each phase

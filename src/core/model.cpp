@@ -37,10 +37,35 @@ const Column *Table::column(std::string_view column_name) const {
     return nullptr;
 }
 
+const Column *Table::column(std::string_view column_name, std::size_t &hint) const {
+    if (hint < columns.size() && columns[hint].name == column_name) return &columns[hint++];
+    const Column *c = column(column_name);
+    if (c) hint = static_cast<std::size_t>(c - columns.data()) + 1;
+    return c;
+}
+
 const Column *Table::column(std::int16_t attnum) const {
-    for (const Column &c : columns)
-        if (c.attnum == attnum) return &c;
-    return nullptr;
+    // Columns are in attnum order, and without dropped ones attnum n is at n - 1.
+    auto at = static_cast<std::size_t>(attnum - 1);
+    if (attnum > 0 && at < columns.size() && columns[at].attnum == attnum) return &columns[at];
+    auto it = std::lower_bound(columns.begin(), columns.end(), attnum,
+                               [](const Column &c, std::int16_t a) { return c.attnum < a; });
+    return it != columns.end() && it->attnum == attnum ? &*it : nullptr;
+}
+
+bool same_definition(const Entity &a, const Entity &b) {
+    if (a.id != b.id || a.schema_name != b.schema_name || a.table_name != b.table_name ||
+        a.primary_key != b.primary_key || a.fields.size() != b.fields.size())
+        return false;
+    for (std::size_t i = 0; i < a.fields.size(); ++i) {
+        const Field &x = a.fields[i], &y = b.fields[i];
+        if (x.id != y.id || x.column_name != y.column_name || x.sql_type != y.sql_type ||
+            x.is_nullable != y.is_nullable || x.default_expr != y.default_expr ||
+            x.is_unique != y.is_unique || x.references_entity != y.references_entity ||
+            x.on_delete != y.on_delete)
+            return false;
+    }
+    return true;
 }
 
 namespace {

@@ -65,6 +65,10 @@ struct Entity {
     bool checked = true;
 };
 
+// Whether two entities describe the same table: names, key and every field
+// (a cache compares the metadata it computed from with the current one).
+bool same_definition(const Entity &a, const Entity &b);
+
 // A field whose entity row does not exist (a logical replication apply
 // worker can deliver the field first).
 struct OrphanField {
@@ -128,12 +132,15 @@ struct Table {
     bool is_partition = false;
     bool typed = false;  // CREATE TABLE ... OF type: columns come from the type
     Vector<std::int16_t> partition_key;  // partitioned tables: key columns (0: an expression)
-    Vector<Column> columns;  // attnum order, user columns only
+    Vector<Column> columns;  // attnum order (column(attnum) relies on it), user columns only
     Vector<std::int16_t> primary_key;
     Vector<UniqueKey> uniques;
     Vector<ForeignKey> foreign_keys;
 
     const Column *column(std::string_view column_name) const;
+    // The same, looking first where hint points (fields usually come in the
+    // columns' order); hint moves past the column found.
+    const Column *column(std::string_view column_name, std::size_t &hint) const;
     const Column *column(std::int16_t attnum) const;
     bool is_table() const { return relkind == 'r' || relkind == 'p'; }
     bool is_partitioned() const { return relkind == 'p'; }

@@ -60,6 +60,17 @@ public:
     Reader(const core::Vector<core::Entity> &entities, bool complete, DefaultInterner &defaults)
         : entities_(entities), complete_(complete), defaults_(defaults) {}
 
+    core::Catalog read_relations() {
+        guard([&] {
+            catalog_.complete = true;
+            catalog_.uuid_type = {UUIDOID, -1};
+            find_schemas();
+            read_all_relations();
+            catalog_.sort();
+        });
+        return std::move(catalog_);
+    }
+
     core::Catalog read() {
         guard([&] { scan_everything(); });
         // Every catalog scan is closed: only now are defaults folded.
@@ -355,6 +366,16 @@ core::Catalog read_catalog(const core::Vector<core::Entity> &entities, bool comp
                            DefaultInterner &defaults) {
     Reader reader(entities, complete, defaults);
     return reader.read();
+}
+
+}  // namespace selegic::pg
+
+namespace selegic::pg {
+
+core::Catalog read_managed_relations(const core::Vector<core::Entity> &entities) {
+    DefaultInterner unused;
+    Reader reader(entities, true, unused);
+    return reader.read_relations();
 }
 
 }  // namespace selegic::pg

@@ -15,4 +15,8 @@ namespace selegic::pg {
 core::Catalog read_catalog(const core::Vector<core::Entity> &entities, bool complete,
                            DefaultInterner &defaults);
 
+// Only the relations of every managed schema (no columns, no keys): what the
+// unmanaged_table rows need.
+core::Catalog read_managed_relations(const core::Vector<core::Entity> &entities);
+
 }  // namespace selegic::pg

@@ -10,4 +10,5 @@ extern "C" {
 namespace selegic::pg {
 extern int lock_timeout_ms;      // selegic.lock_timeout
 extern bool drift_cache_enabled;  // selegic.drift_cache
+extern bool drift_cache_verify;   // selegic.drift_cache_verify
 }

@@ -1,6 +1,9 @@
 #include "pg/metadata_reader.hpp"
 
 #include <algorithm>
+#include <unordered_map>
+
+#include <boost/container/pmr/polymorphic_allocator.hpp>
 
 #include "pg/catalog_lookup.hpp"
 #include "pg/guard.hpp"
@@ -11,6 +14,10 @@ namespace selegic::pg {
 namespace {
 
 using core::String;
+
+struct UuidHash {
+    std::size_t operator()(const core::Uuid &u) const { return u.word(0) ^ (u.word(1) * 31); }
+};
 
 constexpr const char *kSchema = "selegic";
 
@@ -163,38 +170,43 @@ core::Metadata read_metadata() {
         });
         std::sort(entities.begin(), entities.end(),
                   [](const core::Entity &a, const core::Entity &b) { return a.id < b.id; });
-        // Two passes over the fields: the first only counts each entity's
-        // (reading the fixed-width entity_id), so the second builds every
-        // field in place in a vector of the right size.
-        core::Entity *last = nullptr;  // fields usually come grouped by entity
-        auto owner_of = [&](HeapTuple t) -> core::Entity * {
+        // Two passes over the fields: the first finds each one's entity
+        // (reading the fixed-width entity_id alone) and counts, so the second
+        // builds every field in place in a vector of the right size.
+        std::unordered_map<core::Uuid, std::int32_t, UuidHash, std::equal_to<core::Uuid>,
+                           boost::container::pmr::polymorphic_allocator<
+                               std::pair<const core::Uuid, std::int32_t>>>
+            index_of;
+        index_of.reserve(entities.size());
+        for (std::size_t i = 0; i < entities.size(); ++i)
+            index_of.emplace(entities[i].id, static_cast<std::int32_t>(i));
+        core::Vector<std::int32_t> owners;  // per field in scan order; -1: no entity
+        core::Vector<std::uint32_t> counts(entities.size(), 0);
+        scan(rels.field, InvalidOid, 0, nullptr, [&](HeapTuple t) {
             bool isnull;
             core::Uuid owner = uuid_from_datum(
                 heap_getattr(t, fc.entity_id, RelationGetDescr(rels.field), &isnull));
-            if (last && last->id == owner) return last;
-            auto it = std::lower_bound(
-                entities.begin(), entities.end(), owner,
-                [](const core::Entity &e, const core::Uuid &id) { return e.id < id; });
-            last = it != entities.end() && it->id == owner ? &*it : nullptr;
-            return last;
-        };
-        core::Vector<std::uint32_t> counts(entities.size(), 0);
-        scan(rels.field, InvalidOid, 0, nullptr, [&](HeapTuple t) {
-            if (core::Entity *e = owner_of(t))
-                ++counts[static_cast<std::size_t>(e - entities.data())];
+            auto it = index_of.find(owner);
+            std::int32_t i = it == index_of.end() ? -1 : it->second;
+            owners.push_back(i);
+            if (i >= 0) ++counts[static_cast<std::size_t>(i)];
         });
         for (std::size_t i = 0; i < entities.size(); ++i) entities[i].fields.reserve(counts[i]);
+        // The same snapshot returns the same rows in the same order.
+        std::size_t n = 0;
         scan(rels.field, InvalidOid, 0, nullptr, [&](HeapTuple t) {
-            core::Entity *e = owner_of(t);
-            if (!e) {
+            std::int32_t i = n < owners.size() ? owners[n] : -1;
+            ++n;
+            if (i < 0) {
                 // A field that arrived before its entity: reported, not dropped.
                 core::Field f;
                 core::Uuid entity = field_from(t, RelationGetDescr(rels.field), fc, f);
                 metadata.orphans.push_back({f.id, entity, std::move(f.column_name)});
                 return;
             }
-            e->fields.emplace_back();
-            field_from(t, RelationGetDescr(rels.field), fc, e->fields.back());
+            core::Entity &e = entities[static_cast<std::size_t>(i)];
+            e.fields.emplace_back();
+            field_from(t, RelationGetDescr(rels.field), fc, e.fields.back());
         });
         rels.close();
     });

@@ -29,7 +29,8 @@ void on_relcache_invalidation(Datum, Oid relid) {
         cache_stale = true;
         return;
     }
-    if (relid == cache->entity_relid() || relid == cache->field_relid())
+    if (relid == cache->entity_relid() || relid == cache->field_relid() ||
+        relid == cache->log_relid())
         cache_stale = true;
 }
 
@@ -80,6 +81,7 @@ struct CacheBuilder {
             Oid nsp = get_namespace_oid("selegic", false);
             built->entity_relid_ = get_relname_relid("entity", nsp);
             built->field_relid_ = get_relname_relid("field", nsp);
+            built->log_relid_ = get_relname_relid("drift_log", nsp);
         });
         cache = built;
         return cache;

@@ -39,6 +39,7 @@ public:
     std::optional<Target> target(Oid relid, const char *name_override = nullptr) const;
     Oid entity_relid() const { return entity_relid_; }
     Oid field_relid() const { return field_relid_; }
+    Oid log_relid() const { return log_relid_; }
 
 private:
     core::ManagedIndex index_;
@@ -46,6 +47,7 @@ private:
     core::Vector<std::pair<Oid, core::String>> namespaces_;  // sorted by oid
     Oid entity_relid_ = InvalidOid;
     Oid field_relid_ = InvalidOid;
+    Oid log_relid_ = InvalidOid;
 
     friend struct CacheBuilder;
 };
