@@ -215,3 +215,63 @@ CREATE TRIGGER drift_log_changed AFTER UPDATE OR DELETE ON selegic.drift_log
     FOR EACH STATEMENT EXECUTE FUNCTION selegic.metadata_changed();
 CREATE TRIGGER drift_log_truncated AFTER TRUNCATE ON selegic.drift_log
     FOR EACH STATEMENT EXECUTE FUNCTION selegic.metadata_changed();
+
+-- A type without equality (json) no longer stops the exact check of a type
+-- change: whether each value converts is checked instead.
+CREATE OR REPLACE FUNCTION selegic.uncastable_rows(rel text, col name, target text, exact boolean)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  relid regclass := rel::regclass;
+  c text := quote_ident(col);
+  source text;
+  n bigint := 0;
+  r record;
+  changed boolean;
+BEGIN
+  IF to_regtype(target) IS NULL THEN
+    RAISE EXCEPTION 'type "%" does not exist', target USING ERRCODE = 'undefined_object';
+  END IF;
+  SELECT format_type(atttypid, atttypmod) INTO source
+  FROM pg_attribute WHERE attrelid = relid AND attname = col AND attnum > 0 AND NOT attisdropped;
+  IF source IS NULL THEN
+    RAISE EXCEPTION 'column "%" of relation % does not exist', col, relid
+      USING ERRCODE = 'undefined_column';
+  END IF;
+  BEGIN
+    IF exact THEN
+      BEGIN
+        EXECUTE format('SELECT count(*) FROM %s WHERE %s IS NOT NULL AND (%s::%s)::%s IS DISTINCT FROM %s',
+                       relid, c, c, target, source, c) INTO n;
+      EXCEPTION WHEN undefined_function THEN
+        -- The column's type has no equality (json, xml, point): whether each
+        -- value converts is all that can be checked.
+        exact := false;
+        EXECUTE format('SELECT count(%s::%s) FROM %s', c, target, relid) INTO n;
+        n := 0;
+      END;
+    ELSE
+      EXECUTE format('SELECT count(%s::%s) FROM %s', c, target, relid) INTO n;
+      n := 0;
+    END IF;
+    RETURN n;
+  EXCEPTION WHEN data_exception THEN
+    n := 0;  -- some value fails: count them one distinct value at a time
+  END;
+  FOR r IN EXECUTE format('SELECT %s AS v, count(*) AS rows FROM %s WHERE %s IS NOT NULL GROUP BY 1',
+                          c, relid, c) LOOP
+    BEGIN
+      EXECUTE format('SELECT ($1::%s)::%s IS DISTINCT FROM $1', target, source)
+        USING r.v INTO changed;
+      IF exact AND changed THEN
+        n := n + r.rows;
+      END IF;
+    EXCEPTION WHEN data_exception THEN
+      n := n + r.rows;
+    END;
+  END LOOP;
+  RETURN n;
+END
+$fn$;

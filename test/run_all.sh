@@ -51,6 +51,16 @@ else
     record "regress" FAIL
 fi
 
+# Again, with every selegic_drift() answered from a backend's cache checked
+# against a cold computation (an internal error on any difference).
+echo "== regression tests with the drift cache verified"
+if PGOPTIONS="-c selegic.drift_cache_verify=on" make -s installcheck ISOLATION=; then
+    record "regress:cache" pass
+else
+    [ -f regression.diffs ] && head -n 200 regression.diffs
+    record "regress:cache" FAIL
+fi
+
 echo "== concurrency tests (pg_isolation_regress)"
 if make -s installcheck REGRESS=; then
     record "isolation" pass
@@ -58,6 +68,9 @@ else
     [ -f output_iso/regression.diffs ] && head -n 200 output_iso/regression.diffs
     record "isolation" FAIL
 fi
+
+echo "== sanitizers (ASan + UBSan): the regression and isolation suites again"
+if bash test/sanitize.sh; then record "sanitize" pass; else record "sanitize" FAIL; fi
 
 # End-to-end tests: several sessions, a crash, or several clusters. Each
 # script ends with "N passed, M failed" and exits non-zero on failure; those
@@ -68,6 +81,17 @@ for script in test/e2e/*.sh; do
     echo "== e2e: $name"
     if bash "$script"; then record "e2e:$name" pass; else record "e2e:$name" FAIL; fi
 done
+
+# PostgreSQL warns of a resource it had to clean up for us (a relation, a
+# TupleDesc, a snapshot left open): none may appear in the suite's server log.
+echo "== resource leak warnings in the server log"
+leaks=$(grep -c "WARNING: .*leak" "$CLUSTER/server.log" 2>/dev/null || true)
+if [ "${leaks:-0}" = 0 ]; then
+    record "no-leak-warnings" pass
+else
+    grep "WARNING: .*leak" "$CLUSTER/server.log" | head -n 20
+    record "no-leak-warnings" FAIL
+fi
 
 echo
 echo "== summary"

@@ -30,8 +30,16 @@ BEGIN
   END IF;
   BEGIN
     IF exact THEN
-      EXECUTE format('SELECT count(*) FROM %s WHERE %s IS NOT NULL AND (%s::%s)::%s IS DISTINCT FROM %s',
-                     relid, c, c, target, source, c) INTO n;
+      BEGIN
+        EXECUTE format('SELECT count(*) FROM %s WHERE %s IS NOT NULL AND (%s::%s)::%s IS DISTINCT FROM %s',
+                       relid, c, c, target, source, c) INTO n;
+      EXCEPTION WHEN undefined_function THEN
+        -- The column's type has no equality (json, xml, point): whether each
+        -- value converts is all that can be checked.
+        exact := false;
+        EXECUTE format('SELECT count(%s::%s) FROM %s', c, target, relid) INTO n;
+        n := 0;
+      END;
     ELSE
       EXECUTE format('SELECT count(%s::%s) FROM %s', c, target, relid) INTO n;
       n := 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Property test of selegic_resync_all() (issue 3): repairable drift is fully
-# repaired, losslessly.
+# repaired, losslessly; and the report's cache never answers differently from
+# a cold computation (issue 11).
 #
 # For each case (reproducible from PROPERTY_SEED and the case number): random
 # metadata in a fresh schema (1-4 entities, 1-6 fields, random types, NULL /
@@ -72,6 +73,25 @@ if ! psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "CREATE EXTENSION selegic_drift" 
     exit 1
 fi
 
+# Every selegic_drift() answered from a backend's cache is checked against a
+# cold computation (an internal error if they differ): in each case's own
+# session, and in a second session that stays connected across all cases,
+# so its cache lives through every other session's DDL and metadata changes.
+psql -X -q -d "$ADMIN_DB" -c "ALTER DATABASE \"$DB\" SET selegic.drift_cache_verify = on" >/dev/null || exit 1
+coproc WARM { stdbuf -oL psql -X -q -At -d "$DB" 2>&1; }
+warm_check() {  # prints the warm session's answer for case $1, or FAILED
+    local line
+    echo "SELECT 'WARM $1 ' || count(*) FROM selegic_drift();" >&"${WARM[1]}"
+    while IFS= read -r -t 60 line <&"${WARM[0]}"; do
+        case "$line" in
+            "WARM $1 "*) echo ok; return ;;
+            *ERROR*) echo "FAILED: $line"; return ;;
+        esac
+    done
+    echo "FAILED: no answer from the warm session"
+}
+warm_fail=0
+
 if [ -n "$ONLY" ]; then
     first=$ONLY last=$ONLY
 else
@@ -86,7 +106,12 @@ for ((i = first; i <= last; i++)); do
     out=$(psql -X -q -At -d "$DB" -v seed="$SEED" -v case_no="$i" -f "$HERE/property/case.sql" 2>&1)
     stats+=$(grep '^STATS ' <<<"$out" | cut -c7-)$'\n'
     out=$(grep -v '^STATS ' <<<"$out")
-    if grep -qx 'PROPERTY_OK' <<<"$out" && ! grep -q 'ERROR:' <<<"$out"; then
+    warm=$(warm_check "$i")
+    if [ "$warm" != ok ]; then
+        warm_fail=$((warm_fail + 1))
+        out+=$'\n'"second session with a warm cache: $warm"
+    fi
+    if grep -qx 'PROPERTY_OK' <<<"$out" && ! grep -q 'ERROR:' <<<"$out" && [ "$warm" = ok ]; then
         pass=$((pass + 1))
         [ -n "$ONLY" ] && printf '%s\n' "$out"
     else
@@ -110,6 +135,7 @@ if [ -n "$ONLY" ] && [ "$fail" -gt 0 ] && [ -z "$CLUSTER" ]; then
     keep_db=1
     echo "database $DB kept for inspection, with the case's schemas (drop it when done)"
 fi
+echo "second session with a warm cache: $((pass + fail - warm_fail)) of $((pass + fail)) cases agreed with a cold computation"
 if [ "$fail" -eq 0 ]; then
     echo "property_resync: $pass cases passed (seed $SEED) in ${elapsed}s"
 else
