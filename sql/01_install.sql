@@ -12,7 +12,8 @@ ORDER BY c.relname, a.attnum;
 SELECT unnest(extconfig)::regclass AS config_table FROM pg_extension
 WHERE extname = 'selegic_drift' ORDER BY 1;
 
--- Every function: in the install schema, commented, search_path pinned.
+-- Every function: in the install schema, commented, search_path pinned (the
+-- event trigger functions pin theirs in C, see 47_capture_search_path).
 SELECT p.oid::regprocedure AS function, n.nspname,
        obj_description(p.oid, 'pg_proc') IS NOT NULL AS commented,
        p.proconfig

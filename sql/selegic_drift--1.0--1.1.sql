@@ -275,3 +275,10 @@ BEGIN
   RETURN n;
 END
 $fn$;
+
+-- The event trigger functions pin search_path in their C code, around the
+-- insert into the log, instead of with a SET clause that cost every DDL of
+-- every session a GUC save and restore.
+ALTER FUNCTION selegic.capture_ddl_command_end() RESET search_path;
+ALTER FUNCTION selegic.capture_sql_drop() RESET search_path;
+ALTER FUNCTION selegic.capture_table_rewrite() RESET search_path;

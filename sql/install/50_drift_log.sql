@@ -36,18 +36,21 @@ CREATE INDEX drift_log_action_idx ON selegic.drift_log (action);  -- renames are
 REVOKE ALL ON selegic.drift_log FROM PUBLIC;
 GRANT SELECT ON selegic.drift_log TO PUBLIC;
 
--- Event triggers: SECURITY DEFINER so the capture works whoever runs the DDL,
--- with search_path pinned; ENABLE ALWAYS so session_replication_role =
--- replica does not switch them off.
+-- Event triggers: SECURITY DEFINER so the capture works whoever runs the DDL;
+-- ENABLE ALWAYS so session_replication_role = replica does not switch them
+-- off. They run for every DDL of every session, so their search_path is
+-- pinned in the C code, around the insert into the log (the one step that
+-- can run code not ours), not by a SET clause, which would cost every
+-- statement a GUC save and restore; nothing before it resolves a name.
 CREATE FUNCTION selegic.capture_ddl_command_end() RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'selegic_capture_ddl_command_end'
-LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+LANGUAGE C SECURITY DEFINER;
 CREATE FUNCTION selegic.capture_sql_drop() RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'selegic_capture_sql_drop'
-LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+LANGUAGE C SECURITY DEFINER;
 CREATE FUNCTION selegic.capture_table_rewrite() RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'selegic_capture_table_rewrite'
-LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+LANGUAGE C SECURITY DEFINER;
 REVOKE EXECUTE ON FUNCTION selegic.capture_ddl_command_end(), selegic.capture_sql_drop(),
     selegic.capture_table_rewrite() FROM PUBLIC;
 

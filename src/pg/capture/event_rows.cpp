@@ -266,15 +266,18 @@ bool plainly_unmanaged(const Node *parsetree, const ManagedCache &cache) {
         default:
             return false;
     }
-    if (!rv) return false;
-    Oid nsp = InvalidOid;
+    if (!rv || !rv->relname) return false;
     if (rv->schemaname) {
-        nsp = get_namespace_oid(rv->schemaname, true);
-    } else {
-        Oid relid = RangeVarGetRelid(rv, NoLock, true);
-        if (OidIsValid(relid)) nsp = get_rel_namespace(relid);
+        Oid nsp = get_namespace_oid(rv->schemaname, true);
+        return OidIsValid(nsp) && !cache.schema_is_managed(nsp);
     }
-    return OidIsValid(nsp) && !cache.schema_is_managed(nsp);
+    // An unqualified name is not resolved again here: the search_path may
+    // have changed since the statement resolved it (a function it ran can
+    // set it). It is plainly unmanaged only if no managed schema holds a
+    // relation of that name at all.
+    for (const auto &[nsp, name] : cache.namespaces())
+        if (OidIsValid(get_relname_relid(rv->relname, nsp))) return false;
+    return true;
 }
 
 void collect_ddl_command_end(const ManagedCache &cache, core::Vector<LogRow> &rows) {

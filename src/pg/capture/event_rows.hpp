@@ -25,9 +25,10 @@ struct LogRow {
     core::String object;  // quoted, qualified: for messages and the notification
 };
 
-// True when the statement names one relation, outside every managed schema:
-// then there is nothing to record, decided from the parse tree alone (one
-// syscache probe, no allocation). False when that cannot be told cheaply.
+// True when the statement names one relation, and no managed schema can hold
+// it: then there is nothing to record, decided from the parse tree alone (a
+// syscache probe or one per managed schema, no allocation, no search_path).
+// False when that cannot be told cheaply.
 bool plainly_unmanaged(const Node *parsetree, const ManagedCache &cache);
 
 // The rows of each event. Call inside guard(): they call PostgreSQL.

@@ -14,6 +14,7 @@ extern "C" {
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "utils/guc.h"
 #include "rewrite/rewriteHandler.h"
 #include "tcop/tcopprot.h"
 #include "utils/array.h"
@@ -166,6 +167,13 @@ void fill_defaults(Relation rel, EState *estate, TupleTableSlot *slot, const boo
 void write_log_rows(const core::Vector<LogRow> &rows, bool manual, Oid field_relid,
                     core::Vector<core::Uuid> &ids) {
     if (rows.empty()) return;
+    // The event trigger functions carry no SET clause (it would cost every DDL
+    // of every session a GUC save and restore): search_path is pinned here,
+    // around the one step that can run code not ours, a DBA's trigger or
+    // default on the log. The capture's subtransaction undoes it on error.
+    int guc_level = NewGUCNestLevel();
+    (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+                            GUC_ACTION_SAVE, true, 0, false);
     Relation rel = table_open(drift_log_relid(), RowExclusiveLock);
     TupleDesc desc = RelationGetDescr(rel);
     LogColumns columns(desc);
@@ -217,6 +225,7 @@ void write_log_rows(const core::Vector<LogRow> &rows, bool manual, Oid field_rel
     FreeExecutorState(estate);
     if (pushed_snapshot) PopActiveSnapshot();
     table_close(rel, NoLock);  // the lock is held to the end of the transaction, as INSERT's
+    AtEOXact_GUC(true, guc_level);
 }
 
 void notify_log_rows(const core::Vector<LogRow> &rows, const core::Vector<core::Uuid> &ids) {

@@ -33,6 +33,8 @@ public:
     bool empty() const { return index_.empty(); }
     const core::ManagedIndex &index() const { return index_; }
     bool schema_is_managed(Oid nsp) const;
+    // The managed schemas that exist: (namespace OID, name), by OID.
+    const core::Vector<std::pair<Oid, core::String>> &namespaces() const { return namespaces_; }
     // The relation as a target, or nullopt when it is not managed. With
     // name_override, the relation is looked up under that name (a table
     // renamed by hand is managed under its old one).
