@@ -208,3 +208,51 @@ CREATE INDEX waiver_object_idx ON selegic.waiver (object, kind);
 REVOKE ALL ON selegic.waiver FROM PUBLIC;
 GRANT SELECT ON selegic.waiver TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('selegic.waiver', '');
+
+-- selegic_acknowledge() refuses the rename of a field's column that the
+-- metadata does not know yet (it would turn renamed_column into
+-- missing_column + extra_column).
+CREATE OR REPLACE FUNCTION selegic_acknowledge(log_id uuid, note text) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  row_field uuid;
+  field_entity uuid;
+  renamed record;
+BEGIN
+  IF log_id IS NULL THEN
+    RETURN;
+  END IF;
+  SELECT l.field_id INTO row_field FROM selegic.drift_log l
+  WHERE l.id = log_id AND l.action = 'rename column' AND l.resolved_at IS NULL;
+  IF row_field IS NOT NULL THEN
+    SELECT f.entity_id INTO field_entity FROM selegic.field f
+    WHERE f.id = row_field AND EXISTS (SELECT FROM selegic.entity e WHERE e.id = f.entity_id);
+    IF field_entity IS NOT NULL THEN
+      SELECT d.expected, d.actual INTO renamed FROM @extschema@.selegic_drift(field_entity) d
+      WHERE d.kind = 'renamed_column' AND d.field_id = row_field;
+      IF FOUND THEN
+        RAISE EXCEPTION 'drift log row "%" is a column rename that the metadata does not know yet', log_id
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL = format('Field %s expects column %s, which is now named %s. Acknowledged, the rename would be forgotten: the field would be missing_column and the column extra_column.',
+                                row_field, renamed.expected, renamed.actual),
+                HINT = format('Repair it with selegic_resync(''%s''), which renames the column back, or change the field''s column_name in the metadata first.',
+                              row_field);
+      END IF;
+    END IF;
+  END IF;
+  UPDATE selegic.drift_log
+  SET resolved_at = pg_catalog.now(),
+      resolution = coalesce(note, 'acknowledged') || ' (by ' || session_user || ')'
+  WHERE id = log_id AND resolved_at IS NULL;
+  IF NOT FOUND THEN
+    IF EXISTS (SELECT FROM selegic.drift_log WHERE id = log_id) THEN
+      RAISE EXCEPTION 'drift log row "%" is already resolved', log_id
+        USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RAISE EXCEPTION 'drift log row "%" does not exist', log_id
+      USING ERRCODE = 'undefined_object', HINT = 'Row ids are the id column of selegic.drift_log.';
+  END IF;
+END
+$fn$;

@@ -91,13 +91,40 @@ COMMENT ON FUNCTION selegic_api_execute(text) IS
     'Runs SQL as the Selegic API: its DDL is api origin (logged only with selegic.log_api_ddl) and passes selegic.manual_ddl = block';
 REVOKE EXECUTE ON FUNCTION selegic_api_execute(text) FROM PUBLIC;
 
+-- A human's "this is fine". Not for the rename of a field's column while the
+-- field still has the old name: the unresolved rename row is how the report
+-- knows the column (renamed_column); without it the field would turn into a
+-- missing_column and the column an extra_column, and a repair would add a
+-- new, empty column. That is refused; the repair renames the column back.
 CREATE FUNCTION selegic_acknowledge(log_id uuid, note text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  row_field uuid;
+  field_entity uuid;
+  renamed record;
 BEGIN
   IF log_id IS NULL THEN
     RETURN;
+  END IF;
+  SELECT l.field_id INTO row_field FROM selegic.drift_log l
+  WHERE l.id = log_id AND l.action = 'rename column' AND l.resolved_at IS NULL;
+  IF row_field IS NOT NULL THEN
+    SELECT f.entity_id INTO field_entity FROM selegic.field f
+    WHERE f.id = row_field AND EXISTS (SELECT FROM selegic.entity e WHERE e.id = f.entity_id);
+    IF field_entity IS NOT NULL THEN
+      SELECT d.expected, d.actual INTO renamed FROM @extschema@.selegic_drift(field_entity) d
+      WHERE d.kind = 'renamed_column' AND d.field_id = row_field;
+      IF FOUND THEN
+        RAISE EXCEPTION 'drift log row "%" is a column rename that the metadata does not know yet', log_id
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                DETAIL = format('Field %s expects column %s, which is now named %s. Acknowledged, the rename would be forgotten: the field would be missing_column and the column extra_column.',
+                                row_field, renamed.expected, renamed.actual),
+                HINT = format('Repair it with selegic_resync(''%s''), which renames the column back, or change the field''s column_name in the metadata first.',
+                              row_field);
+      END IF;
+    END IF;
   END IF;
   UPDATE selegic.drift_log
   SET resolved_at = pg_catalog.now(),
