@@ -437,3 +437,99 @@ COMMENT ON FUNCTION selegic_watch() IS
     'Records in selegic.drift_state the drift that appeared and went away since the last call, with a NOTIFY selegic_drift for each; for pg_cron';
 REVOKE EXECUTE ON FUNCTION selegic_watch() FROM PUBLIC;
 
+-- selegic_status() gains capture, open_drift, last_watch_at and
+-- problem_codes at the end of its result: a new result type, so the function
+-- is made again (same name, default ACL). Nothing in the extension depends on
+-- it; a view of a user's that does makes the update fail, and says so.
+DROP FUNCTION selegic_status();
+CREATE FUNCTION selegic_status()
+RETURNS TABLE(healthy boolean, problems text[], event_triggers text,
+              session_replication_role text, api_roles text, manual_ddl text,
+              log_api_ddl boolean, unresolved_manual bigint, last_manual_at timestamptz,
+              capture boolean, open_drift bigint, last_watch_at timestamptz, problem_codes text[])
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  expected text[] := ARRAY['selegic_ddl_command_end', 'selegic_sql_drop', 'selegic_table_rewrite'];
+  found text[];
+  trouble text[] := '{}';
+  codes text[] := '{}';
+  t text;
+  r record;
+BEGIN
+  SELECT array_agg(evtname || ' ' || CASE evtenabled WHEN 'A' THEN 'always' WHEN 'O' THEN 'origin'
+                                                      WHEN 'R' THEN 'replica' ELSE 'disabled' END
+                   ORDER BY evtname)
+  INTO found FROM pg_event_trigger WHERE evtname = ANY (expected);
+  event_triggers := array_to_string(found, ', ');
+  FOREACH t IN ARRAY expected LOOP
+    IF NOT EXISTS (SELECT FROM pg_event_trigger WHERE evtname = t) THEN
+      codes := codes || 'event_trigger_missing'::text;
+      trouble := trouble || format('event trigger %s is missing', t);
+    ELSIF EXISTS (SELECT FROM pg_event_trigger WHERE evtname = t AND evtenabled = 'D') THEN
+      codes := codes || 'event_trigger_disabled'::text;
+      trouble := trouble || format('event trigger %s is disabled', t);
+    ELSIF EXISTS (SELECT FROM pg_event_trigger WHERE evtname = t AND evtenabled <> 'A') THEN
+      codes := codes || 'event_trigger_not_always'::text;
+      trouble := trouble || format('event trigger %s is not ENABLE ALWAYS', t);
+    END IF;
+  END LOOP;
+  IF (SELECT count(*) FROM pg_trigger
+      WHERE tgname IN ('entity_changed', 'entity_truncated', 'field_changed', 'field_truncated')
+        AND tgrelid IN ('selegic.entity'::regclass, 'selegic.field'::regclass)
+        AND tgenabled = 'A') <> 4 THEN
+    codes := codes || 'metadata_trigger_not_always'::text;
+    trouble := trouble || 'a metadata change trigger is missing or not ENABLE ALWAYS'::text;
+  END IF;
+  capture := coalesce(current_setting('selegic.capture', true), 'on')::boolean;
+  IF NOT capture THEN
+    codes := codes || 'capture_off'::text;
+    trouble := trouble || 'selegic.capture is off in this session: its DDL is not recorded'::text;
+  END IF;
+  -- Left behind after a restore, a setting keeps capture off for whole
+  -- databases or roles; the session that reads this may not be one of them.
+  FOR r IN
+    SELECT s.setrole, s.setdatabase
+    FROM pg_db_role_setting s, unnest(s.setconfig) c
+    WHERE s.setdatabase IN (0, (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))
+      AND lower(c) IN ('selegic.capture=off', 'selegic.capture=false', 'selegic.capture=no',
+                       'selegic.capture=0', 'selegic.capture=of', 'selegic.capture=f',
+                       'selegic.capture=n')
+    ORDER BY s.setdatabase, s.setrole
+  LOOP
+    codes := codes || 'capture_off_setting'::text;
+    trouble := trouble || format('selegic.capture is off %s by ALTER %s ... SET: DDL in those sessions is not recorded',
+                                 CASE WHEN r.setrole = 0 THEN format('in database %I', current_database())
+                                      WHEN r.setdatabase = 0 THEN format('for role %s', r.setrole::regrole)
+                                      ELSE format('for role %s in database %I', r.setrole::regrole, current_database())
+                                 END,
+                                 CASE WHEN r.setrole = 0 THEN 'DATABASE' ELSE 'ROLE' END);
+  END LOOP;
+  session_replication_role := current_setting('session_replication_role');
+  api_roles := nullif(current_setting('selegic.api_roles', true), '');
+  IF api_roles IS NULL THEN
+    codes := codes || 'api_roles_unset'::text;
+    trouble := trouble || 'selegic.api_roles is not set: the API''s own DDL counts as manual'::text;
+  END IF;
+  manual_ddl := coalesce(current_setting('selegic.manual_ddl', true), 'log');
+  log_api_ddl := coalesce(current_setting('selegic.log_api_ddl', true), 'off')::boolean;
+  SELECT count(*), max(occurred_at) INTO unresolved_manual, last_manual_at
+  FROM selegic.drift_log WHERE origin = 'manual' AND resolved_at IS NULL;
+  -- The open drift as the last selegic_watch() left it, waived rows not
+  -- counted; both NULL before the first watch.
+  SELECT w.last_watch_at INTO last_watch_at FROM selegic.watch_run w;
+  IF last_watch_at IS NOT NULL THEN
+    SELECT count(*) INTO open_drift FROM selegic.drift_state s
+    WHERE s.resolved_at IS NULL AND s.waived_until IS NULL;
+  END IF;
+  problems := trouble;
+  problem_codes := codes;
+  -- A missing api_roles setting is worth a line, not an alarm.
+  healthy := NOT EXISTS (SELECT FROM unnest(codes) c WHERE c <> 'api_roles_unset');
+  RETURN NEXT;
+END
+$fn$;
+COMMENT ON FUNCTION selegic_status() IS
+    'Whether DDL capture is working: event triggers, settings, unresolved manual changes, and the open drift of the last watch';
+
