@@ -533,3 +533,50 @@ $fn$;
 COMMENT ON FUNCTION selegic_status() IS
     'Whether DDL capture is working: event triggers, settings, unresolved manual changes, and the open drift of the last watch';
 
+-- The fleet's subscribe helpers refuse a missing connection string and a
+-- tenant name that cannot name a subscription, instead of leaking 22004 or
+-- returning a statement that fails later.
+CREATE OR REPLACE FUNCTION selegic_fleet_subscribe_metadata(central_conninfo text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  -- format('%L', NULL) is the word NULL: a statement that fails only later.
+  IF central_conninfo IS NULL OR btrim(central_conninfo) = '' THEN
+    RAISE EXCEPTION 'a connection string to the central database is required'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass the libpq connection string by which this tenant reaches the central metadata database, such as ''host=central.example dbname=selegic_central''.';
+  END IF;
+  RETURN format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION selegic_metadata WITH (copy_data = true)',
+                'selegic_metadata_' || selegic.fleet_member_name(current_database()),
+                central_conninfo);
+END
+$fn$;
+CREATE OR REPLACE FUNCTION selegic_fleet_subscribe_drift(tenant_conninfo text, tenant_name text) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF tenant_conninfo IS NULL OR btrim(tenant_conninfo) = '' THEN
+    RAISE EXCEPTION 'a connection string to the tenant is required'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass the libpq connection string by which the central database reaches the tenant, such as ''host=tenant1.example dbname=tenant_one''.';
+  END IF;
+  IF tenant_name IS NULL THEN
+    RAISE EXCEPTION 'a tenant name is required'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The subscription is named selegic_drift_ followed by the tenant name in lower case, letters, digits and underscores only.',
+            HINT = 'Use the tenant''s database name.';
+  END IF;
+  IF selegic.fleet_member_name(tenant_name) !~ '[a-z0-9]' THEN
+    RAISE EXCEPTION 'tenant name "%" has no letter or digit', tenant_name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The subscription is named selegic_drift_ followed by the tenant name in lower case, letters, digits and underscores only.',
+            HINT = 'Use the tenant''s database name.';
+  END IF;
+  RETURN format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION selegic_drift_log WITH (copy_data = true)',
+                'selegic_drift_' || selegic.fleet_member_name(tenant_name),
+                tenant_conninfo);
+END
+$fn$;
+
