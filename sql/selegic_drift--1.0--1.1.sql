@@ -580,3 +580,88 @@ BEGIN
 END
 $fn$;
 
+-- Waivers are written only through these two, which check what the table's
+-- constraints cannot say: a known kind, an end in the future. SECURITY
+-- DEFINER so that EXECUTE is all a role needs; created_by records the
+-- session user.
+CREATE FUNCTION selegic_waive(kind text, object text, until timestamptz, reason text) RETURNS uuid
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  kinds text := (SELECT string_agg(k, ', ') FROM selegic.drift_kinds() k);
+  waiver_id uuid;
+BEGIN
+  IF $1 IS NULL THEN
+    RAISE EXCEPTION 'a waiver needs a kind'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = format('A waiver names a kind as selegic_drift() reports it: %s.', kinds);
+  END IF;
+  IF NOT $1 IN (SELECT k FROM selegic.drift_kinds() k) THEN
+    RAISE EXCEPTION 'unknown drift kind "%"', $1
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = format('A waiver names a kind as selegic_drift() reports it: %s.', kinds);
+  END IF;
+  IF $2 IS NULL OR btrim($2) = '' THEN
+    RAISE EXCEPTION 'a waiver needs an object'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Give the object as selegic_drift() reports it, such as public.orders.amount.';
+  END IF;
+  IF $3 IS NULL OR $3 <= now() THEN
+    RAISE EXCEPTION 'a waiver must end in the future'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('until is %s, and now is %s.', coalesce($3::text, 'null'), now()),
+            HINT = 'A waiver accepts a difference until a date; there is no waiver without an end.';
+  END IF;
+  IF $4 IS NULL OR btrim($4) = '' THEN
+    RAISE EXCEPTION 'a waiver needs a reason'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Say why the difference is accepted, for whoever finds it when the waiver ends.';
+  END IF;
+  INSERT INTO selegic.waiver AS w (kind, object, until, reason)
+  VALUES ($1, $2, $3, $4)
+  RETURNING w.id INTO waiver_id;
+  -- A waiver may come before its difference (a planned change), but an
+  -- object spelled differently from the report never matches: say so.
+  IF NOT EXISTS (SELECT FROM @extschema@.selegic_drift() d WHERE d.kind = $1 AND d.object = $2) THEN
+    RAISE NOTICE 'no % of % is reported now', $1, $2
+      USING DETAIL = 'The waiver applies once selegic_drift() reports this kind and object, spelled exactly so.';
+  END IF;
+  RETURN waiver_id;
+END
+$fn$;
+COMMENT ON FUNCTION selegic_waive(text, text, timestamptz, text) IS
+    'Accepts one difference (kind and object, as selegic_drift() reports them) until a time, for a reason: the repairs skip it and the watch does not notify it';
+REVOKE EXECUTE ON FUNCTION selegic_waive(text, text, timestamptz, text) FROM PUBLIC;
+
+-- Ends a waiver at once by deleting it; false when there is no such waiver.
+CREATE FUNCTION selegic_unwaive(waiver_id uuid) RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  DELETE FROM selegic.waiver w WHERE w.id = waiver_id;
+  RETURN FOUND;
+END
+$fn$;
+COMMENT ON FUNCTION selegic_unwaive(uuid) IS
+    'Removes a waiver: its difference counts again; false when no waiver has that id';
+REVOKE EXECUTE ON FUNCTION selegic_unwaive(uuid) FROM PUBLIC;
+
+-- For monitoring (a Prometheus exporter's custom query, say): the open drift
+-- of the last watch by kind, one row for every kind so that no series
+-- disappears when its count drops to zero.
+CREATE VIEW selegic.drift_summary AS
+SELECT k.kind,
+       count(s.kind) FILTER (WHERE s.waived_until IS NULL) AS open,
+       count(s.kind) FILTER (WHERE s.waived_until IS NOT NULL) AS waived,
+       min(s.first_seen) FILTER (WHERE s.waived_until IS NULL) AS open_since,
+       (SELECT w.last_watch_at FROM selegic.watch_run w) AS last_watch_at
+FROM selegic.drift_kinds() WITH ORDINALITY AS k(kind, ord)
+LEFT JOIN selegic.drift_state s ON s.kind = k.kind AND s.resolved_at IS NULL
+GROUP BY k.kind, k.ord
+ORDER BY k.ord;
+COMMENT ON VIEW selegic.drift_summary IS
+    'Open drift from the last selegic_watch() by kind: not waived, waived, the oldest open since';
+GRANT SELECT ON selegic.drift_summary TO PUBLIC;
+
