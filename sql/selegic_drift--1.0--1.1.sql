@@ -665,3 +665,36 @@ COMMENT ON VIEW selegic.drift_summary IS
     'Open drift from the last selegic_watch() by kind: not waived, waived, the oldest open since';
 GRANT SELECT ON selegic.drift_summary TO PUBLIC;
 
+-- Log retention, for pg_cron too. Resolved rows only, of the drift log and
+-- of the watch's drift_state alike; an unresolved row is never deleted.
+-- SECURITY DEFINER: ordinary roles cannot delete log rows.
+CREATE FUNCTION selegic_purge_log(older_than interval DEFAULT '90 days') RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  cutoff timestamptz;
+  from_log bigint;
+  from_state bigint;
+BEGIN
+  -- NULL is no age at all: nothing is old enough.
+  IF older_than IS NULL THEN
+    RETURN 0;
+  END IF;
+  IF older_than < interval '0' THEN
+    RAISE EXCEPTION 'older_than must not be negative'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('older_than is %s.', older_than),
+            HINT = 'Give how long resolved rows are kept, such as ''90 days''; ''0'' deletes every resolved row.';
+  END IF;
+  cutoff := now() - older_than;
+  DELETE FROM selegic.drift_log l WHERE l.resolved_at < cutoff;
+  GET DIAGNOSTICS from_log = ROW_COUNT;
+  DELETE FROM selegic.drift_state s WHERE s.resolved_at < cutoff;
+  GET DIAGNOSTICS from_state = ROW_COUNT;
+  RETURN from_log + from_state;
+END
+$fn$;
+COMMENT ON FUNCTION selegic_purge_log(interval) IS
+    'Deletes rows of selegic.drift_log and selegic.drift_state resolved longer ago than older_than; returns how many';
+REVOKE EXECUTE ON FUNCTION selegic_purge_log(interval) FROM PUBLIC;
