@@ -85,6 +85,16 @@ WHERE kind = 'missing_column' ORDER BY first_seen;
 INSERT INTO selegic.drift_state (kind, object, first_seen, last_seen)
 VALUES ('missing_column', 'wt.orders.note', now(), now());
 
+-- The watch runs as the extension's owner: a selegic_drift() without
+-- arguments that a role with CREATE on the schema adds beside the real one
+-- is neither called nor makes the call ambiguous.
+CREATE FUNCTION selegic_drift() RETURNS TABLE(kind text, entity_id uuid, field_id uuid, object text,
+    expected text, actual text, fix text, waived_until timestamptz)
+LANGUAGE sql AS $$ SELECT 'planted', NULL::uuid, NULL::uuid, 'x', NULL, NULL, NULL, NULL::timestamptz $$;
+SELECT * FROM selegic_watch();
+SELECT count(*) AS planted FROM selegic.drift_state WHERE kind = 'planted';
+DROP FUNCTION selegic_drift();
+
 -- EXECUTE is revoked from PUBLIC; a role granted it may watch. drift_state
 -- and watch_run are written by the watch only, read by everyone.
 CREATE ROLE regress_watch_plain;

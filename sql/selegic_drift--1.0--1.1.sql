@@ -344,7 +344,10 @@ BEGIN
   watch_at := pg_catalog.clock_timestamp();
   SELECT w.last_watch_at INTO previous_watch FROM selegic.watch_run w;
 
-  -- The drift now, computed once, one entry per kind and object.
+  -- The drift now, computed once, one entry per kind and object. The
+  -- argument's type is spelled out: a selegic_drift() without arguments that
+  -- someone created in the extension's schema must not be chosen (or make
+  -- the call ambiguous) in a function that runs as the extension's owner.
   SELECT coalesce(jsonb_agg(d), '[]') INTO now_drift
   FROM (SELECT r.kind, r.object,
                (array_agg(r.entity_id ORDER BY r.expected, r.actual))[1] AS entity_id,
@@ -352,7 +355,7 @@ BEGIN
                string_agg(r.expected, E'\n' ORDER BY r.expected, r.actual) AS expected,
                string_agg(r.actual, E'\n' ORDER BY r.expected, r.actual) AS actual,
                max(r.waived_until) AS waived_until
-        FROM @extschema@.selegic_drift() r
+        FROM @extschema@.selegic_drift(NULL::uuid) r
         GROUP BY r.kind, r.object) d;
 
   -- One statement, one snapshot: rows that went away, rows that changed,
@@ -623,7 +626,7 @@ BEGIN
   RETURNING w.id INTO waiver_id;
   -- A waiver may come before its difference (a planned change), but an
   -- object spelled differently from the report never matches: say so.
-  IF NOT EXISTS (SELECT FROM @extschema@.selegic_drift() d WHERE d.kind = $1 AND d.object = $2) THEN
+  IF NOT EXISTS (SELECT FROM @extschema@.selegic_drift(NULL::uuid) d WHERE d.kind = $1 AND d.object = $2) THEN
     RAISE NOTICE 'no % of % is reported now', $1, $2
       USING DETAIL = 'The waiver applies once selegic_drift() reports this kind and object, spelled exactly so.';
   END IF;
