@@ -112,10 +112,10 @@ BEGIN
   -- the call ambiguous) in a function that runs as the extension's owner.
   SELECT coalesce(jsonb_agg(d), '[]') INTO now_drift
   FROM (SELECT r.kind, r.object,
-               (array_agg(r.entity_id ORDER BY r.expected, r.actual))[1] AS entity_id,
-               (array_agg(r.field_id ORDER BY r.expected, r.actual))[1] AS field_id,
-               string_agg(r.expected, E'\n' ORDER BY r.expected, r.actual) AS expected,
-               string_agg(r.actual, E'\n' ORDER BY r.expected, r.actual) AS actual,
+               (array_agg(r.entity_id ORDER BY r.expected COLLATE "C", r.actual COLLATE "C"))[1] AS entity_id,
+               (array_agg(r.field_id ORDER BY r.expected COLLATE "C", r.actual COLLATE "C"))[1] AS field_id,
+               string_agg(r.expected, E'\n' ORDER BY r.expected COLLATE "C", r.actual COLLATE "C") AS expected,
+               string_agg(r.actual, E'\n' ORDER BY r.expected COLLATE "C", r.actual COLLATE "C") AS actual,
                max(r.waived_until) AS waived_until
         FROM @extschema@.selegic_drift(NULL::uuid) r
         GROUP BY r.kind, r.object) d;
