@@ -34,25 +34,55 @@ REVOKE EXECUTE ON FUNCTION selegic_fleet_publish() FROM PUBLIC;
 
 -- Run on a tenant: the statement that subscribes it to the central metadata.
 CREATE FUNCTION selegic_fleet_subscribe_metadata(central_conninfo text) RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION selegic_metadata WITH (copy_data = true)',
+BEGIN
+  -- format('%L', NULL) is the word NULL: a statement that fails only later.
+  IF central_conninfo IS NULL OR btrim(central_conninfo) = '' THEN
+    RAISE EXCEPTION 'a connection string to the central database is required'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass the libpq connection string by which this tenant reaches the central metadata database, such as ''host=central.example dbname=selegic_central''.';
+  END IF;
+  RETURN format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION selegic_metadata WITH (copy_data = true)',
                 'selegic_metadata_' || selegic.fleet_member_name(current_database()),
-                central_conninfo)
+                central_conninfo);
+END
 $fn$;
 COMMENT ON FUNCTION selegic_fleet_subscribe_metadata(text) IS
     'On a tenant: the CREATE SUBSCRIPTION statement that brings selegic.entity and selegic.field from the central database (run it with \gexec)';
 REVOKE EXECUTE ON FUNCTION selegic_fleet_subscribe_metadata(text) FROM PUBLIC;
 
 -- Run on the central database: the statement that brings one tenant's log.
+-- The tenant's name becomes the subscription's (and its slot's): a name
+-- with no letter or digit would leave "selegic_drift_" plus underscores,
+-- which every other such name collides with.
 CREATE FUNCTION selegic_fleet_subscribe_drift(tenant_conninfo text, tenant_name text) RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION selegic_drift_log WITH (copy_data = true)',
+BEGIN
+  IF tenant_conninfo IS NULL OR btrim(tenant_conninfo) = '' THEN
+    RAISE EXCEPTION 'a connection string to the tenant is required'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass the libpq connection string by which the central database reaches the tenant, such as ''host=tenant1.example dbname=tenant_one''.';
+  END IF;
+  IF tenant_name IS NULL THEN
+    RAISE EXCEPTION 'a tenant name is required'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The subscription is named selegic_drift_ followed by the tenant name in lower case, letters, digits and underscores only.',
+            HINT = 'Use the tenant''s database name.';
+  END IF;
+  IF selegic.fleet_member_name(tenant_name) !~ '[a-z0-9]' THEN
+    RAISE EXCEPTION 'tenant name "%" has no letter or digit', tenant_name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'The subscription is named selegic_drift_ followed by the tenant name in lower case, letters, digits and underscores only.',
+            HINT = 'Use the tenant''s database name.';
+  END IF;
+  RETURN format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION selegic_drift_log WITH (copy_data = true)',
                 'selegic_drift_' || selegic.fleet_member_name(tenant_name),
-                tenant_conninfo)
+                tenant_conninfo);
+END
 $fn$;
 COMMENT ON FUNCTION selegic_fleet_subscribe_drift(text, text) IS
     'On the central database: the CREATE SUBSCRIPTION statement that brings one tenant''s selegic.drift_log (run it with \gexec)';
