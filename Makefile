@@ -17,10 +17,10 @@ CORE_OBJS = src/core/types.o src/core/model.o src/core/managed.o src/core/valida
 PG_OBJS = src/pg/error.o src/pg/guard.o src/pg/memory.o src/pg/context_resource.o \
 	src/pg/user_code.o src/pg/fold.o src/pg/metadata_reader.o src/pg/catalog_reader.o \
 	src/pg/catalog_questions.o src/pg/resolver.o src/pg/repair_executor.o \
-	src/pg/drift_engine.o src/pg/drift_cache.o
+	src/pg/drift_engine.o src/pg/drift_cache.o src/pg/counters.o
 CAPTURE_OBJS = src/pg/capture/api_origin.o src/pg/capture/managed_cache.o \
 	src/pg/capture/event_rows.o src/pg/capture/log_writer.o src/pg/capture/capture.o
-ENTRY_OBJS = src/module.o src/drift_sql.o src/resync_sql.o src/capture_sql.o
+ENTRY_OBJS = src/module.o src/drift_sql.o src/resync_sql.o src/capture_sql.o src/monitor_sql.o
 OBJS = $(CORE_OBJS) $(PG_OBJS) $(CAPTURE_OBJS) $(ENTRY_OBJS)
 
 # The install script is assembled from its parts, one per feature.

@@ -1,5 +1,6 @@
 // SQL entry point: selegic_drift(entity_id uuid DEFAULT NULL).
 #include "core/managed.hpp"
+#include "pg/counters.hpp"
 #include "pg/drift_cache.hpp"
 #include "pg/drift_engine.hpp"
 #include "pg/guc.hpp"
@@ -51,6 +52,7 @@ Datum drift(FunctionCallInfo fcinfo) {
     std::optional<core::Uuid> only;
     if (!PG_ARGISNULL(0)) only = pg::uuid_from_datum(PG_GETARG_DATUM(0));
 
+    pg::count(pg::Counter::Reports);
     core::Vector<core::DriftRow> rows =
         pg::drift_cache_enabled ? pg::cached_drift(only) : pg::current_drift(only);
     if (pg::drift_cache_enabled && pg::drift_cache_verify) verify_against_cold(only, rows);

@@ -2,6 +2,7 @@
 #include "pg/capture/api_origin.hpp"
 #include "pg/capture/capture.hpp"
 #include "pg/capture/managed_cache.hpp"
+#include "pg/counters.hpp"
 #include "pg/drift_cache.hpp"
 #include "pg/guc.hpp"
 #include "pg/user_code.hpp"
@@ -99,5 +100,7 @@ extern "C" void _PG_init(void) {
     register_drift_cache_invalidation();
     install_user_code_hooks();
     install_utility_depth_hook();
+    register_capture_callbacks();
+    request_counters();
     RegisterXactCallback(on_transaction_end, nullptr);
 }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "pg/capture/api_origin.hpp"
+#include "pg/counters.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
 #include "pg/user_code.hpp"
@@ -270,10 +271,15 @@ core::Vector<String> run_repair(const core::Vector<core::Statement> &plan, bool 
         fatal = e;  // a cancel, a timeout, the lock table: no explanation needed but one
     }
     if (fatal) {
+        count(Counter::RepairsFailed);
         explain_lock_exhaustion(*fatal, plan.size());
         throw *fatal;
     }
-    if (!outcome->ok()) explain_failure(outcome->error(), plan[current]);
+    if (!outcome->ok()) {
+        count(Counter::RepairsFailed);
+        explain_failure(outcome->error(), plan[current]);
+    }
+    count(Counter::RepairsRun);
     core::Vector<String> lines;
     for (const core::Statement &s : plan) lines.push_back(with_semicolon(s.sql));
     return lines;

@@ -376,7 +376,7 @@ check "(d) tenant_one: selegic_acknowledge() resolves the phone row" "ok, varcha
     "$(q tenant_one "SELECT resolution FROM selegic.drift_log WHERE id = '$PHONE_LOG' AND resolved_at IS NOT NULL" 2>&1)"
 check "(d) tenant_one: drift reports stay correct without central" \
     "type_mismatch|$F_PHONE|public.customers.phone|character varying(40)|character varying(80)
-default_mismatch|$F_AMOUNT|public.orders.amount|0.00::numeric(12,2)|-" \
+default_mismatch|$F_AMOUNT|public.orders.amount|0|-" \
     "$(q tenant_one "$DRIFT_SQL" 2>&1)"
 LOG_SQL="SELECT string_agg(concat_ws('|', id, action, field_id, resolved_at, resolution), E'\n' ORDER BY id)
          FROM selegic.drift_log WHERE database_name = 'tenant_one'"

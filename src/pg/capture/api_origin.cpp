@@ -79,6 +79,10 @@ bool session_is_api() {
     return member;
 }
 
+int current_utility_depth() {
+    return utility_depth;
+}
+
 void install_utility_depth_hook() {
     prev_process_utility = ProcessUtility_hook;
     ProcessUtility_hook = track_utility_depth;

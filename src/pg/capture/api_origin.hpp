@@ -40,5 +40,8 @@ bool session_is_api();
 
 // Counts utility statement nesting, which ApiScope::StatementsOnly needs.
 void install_utility_depth_hook();
+// Utility statements entered and not yet left (since the hook was installed):
+// the events of one statement all see the same depth.
+int current_utility_depth();
 
 }  // namespace selegic::pg

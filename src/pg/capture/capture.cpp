@@ -6,12 +6,55 @@
 #include "pg/capture/event_rows.hpp"
 #include "pg/capture/log_writer.hpp"
 #include "pg/capture/managed_cache.hpp"
+#include "pg/counters.hpp"
 #include "pg/guard.hpp"
 #include "pg/memory.hpp"
 
 namespace selegic::pg {
 
 namespace {
+
+// Rewrites that table_rewrite saw under log and warn, written with the rows of
+// the same statement's ddl_command_end (same utility depth): one
+// subtransaction and one insert for an ALTER COLUMN TYPE, not two. A fixed
+// array, no allocation; entries of a subtransaction that aborts go with it,
+// and the transaction's end clears what is left.
+struct StashedRewrite {
+    Oid relid;
+    int depth;
+    SubTransactionId subxid;
+};
+constexpr int kMaxStashed = 32;
+StashedRewrite stashed[kMaxStashed];
+int n_stashed = 0;
+
+// The relids stashed at this depth, taken out of the stash.
+int take_stashed(int depth, Oid (&out)[kMaxStashed]) {
+    int n = 0, kept = 0;
+    for (int i = 0; i < n_stashed; ++i) {
+        if (stashed[i].depth == depth)
+            out[n++] = stashed[i].relid;
+        else
+            stashed[kept++] = stashed[i];
+    }
+    n_stashed = kept;
+    return n;
+}
+
+void on_subxact(SubXactEvent event, SubTransactionId mySubid, SubTransactionId, void *) {
+    if (event != SUBXACT_EVENT_ABORT_SUB) return;
+    int kept = 0;
+    for (int i = 0; i < n_stashed; ++i)
+        if (stashed[i].subxid < mySubid) stashed[kept++] = stashed[i];
+    n_stashed = kept;
+}
+
+void on_xact(XactEvent event, void *) {
+    if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+        event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
+        event == XACT_EVENT_PREPARE)
+        n_stashed = 0;
+}
 
 struct Outcome {
     bool manual = true;
@@ -36,6 +79,7 @@ bool plainly_unmanaged_statement(EventTriggerData *trigger) {
 }
 
 [[noreturn]] void raise_blocked(const Outcome &o, const char *command_tag) {
+    count(Counter::DdlBlocked);
     const LogRow &row = o.rows.front();
     throw core::Error(
         core::sqlstate::insufficient_privilege,
@@ -48,6 +92,8 @@ bool plainly_unmanaged_statement(EventTriggerData *trigger) {
 
 // Under block the capture fails closed: what it could not check is refused.
 [[noreturn]] void raise_unchecked(const PgError &e, const char *command_tag) {
+    count(Counter::CaptureFailures);
+    count(Counter::DdlBlocked);
     std::string message = e.what();
     int code = e.sqlerrcode();
     guard([&] {
@@ -63,6 +109,7 @@ bool plainly_unmanaged_statement(EventTriggerData *trigger) {
 }
 
 void warn_unrecorded(const PgError &e, const char *command_tag) {
+    count(Counter::CaptureFailures);
     std::string message = e.what();
     guard([&] {
         ereport(WARNING, (errcode(ERRCODE_WARNING),
@@ -95,7 +142,6 @@ void warn_manual(const core::Vector<LogRow> &rows) {
 // subtransaction, so that a failure leaves no partial row.
 template <class Collect>
 void capture_event(EventTriggerData *trigger, Collect collect) {
-    if (!capture_enabled) return;  // selegic.capture = off: a restore, say
     if (plainly_unmanaged_statement(trigger)) return;
 
     CallMemory memory("selegic capture");
@@ -127,27 +173,50 @@ void capture_event(EventTriggerData *trigger, Collect collect) {
     }
     Outcome &o = attempt.value();
     if (o.block) raise_blocked(o, tag);
+    if (o.manual || log_api_ddl) count(Counter::DdlCaptured, o.rows.size());
     if (o.manual && policy == ManualDdl::Warn && !o.rows.empty()) warn_manual(o.rows);
 }
 
 }  // namespace
 
 void capture_ddl_command_end(EventTriggerData *trigger) {
-    capture_event(trigger, [](const ManagedCache &c, const char *, core::Vector<LogRow> &rows) {
+    if (!capture_enabled) return;  // selegic.capture = off: a restore, say
+    Oid rewrites[kMaxStashed];
+    int n_rewrites = take_stashed(current_utility_depth(), rewrites);
+    // Drops are recorded by sql_drop: an ALTER TABLE of drops alone leaves
+    // nothing for this event.
+    if (n_rewrites == 0 && only_drops(trigger->parsetree)) return;
+    capture_event(trigger, [&](const ManagedCache &c, const char *tag, core::Vector<LogRow> &rows) {
         collect_ddl_command_end(c, rows);
+        for (int i = 0; i < n_rewrites; ++i) collect_rewrite(c, rewrites[i], tag, rows);
     });
 }
 
 void capture_sql_drop(EventTriggerData *trigger) {
+    if (!capture_enabled) return;
     capture_event(trigger, [](const ManagedCache &c, const char *tag, core::Vector<LogRow> &rows) {
         collect_sql_drop(c, tag, rows);
     });
 }
 
 void capture_table_rewrite(EventTriggerData *trigger) {
+    if (!capture_enabled) return;
+    // Under block the rewrite is decided now, before the table is rewritten;
+    // otherwise it waits for the statement's ddl_command_end.
+    if (static_cast<ManualDdl>(manual_ddl) != ManualDdl::Block && n_stashed < kMaxStashed) {
+        Oid relid = guard([] { return rewritten_relation(); });
+        stashed[n_stashed++] = {relid, current_utility_depth(),
+                                guard([] { return GetCurrentSubTransactionId(); })};
+        return;
+    }
     capture_event(trigger, [](const ManagedCache &c, const char *tag, core::Vector<LogRow> &rows) {
         collect_table_rewrite(c, tag, rows);
     });
+}
+
+void register_capture_callbacks() {
+    RegisterXactCallback(on_xact, nullptr);
+    RegisterSubXactCallback(on_subxact, nullptr);
 }
 
 }  // namespace selegic::pg

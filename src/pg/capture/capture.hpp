@@ -24,4 +24,8 @@ void capture_ddl_command_end(EventTriggerData *trigger);
 void capture_sql_drop(EventTriggerData *trigger);
 void capture_table_rewrite(EventTriggerData *trigger);
 
+// Clears what a statement's events leave for its ddl_command_end when a
+// (sub)transaction ends.
+void register_capture_callbacks();
+
 }  // namespace selegic::pg

@@ -398,11 +398,31 @@ void collect_sql_drop(const ManagedCache &cache, const char *command_tag,
     });
 }
 
-void collect_table_rewrite(const ManagedCache &cache, const char *command_tag,
-                           core::Vector<LogRow> &rows) {
+Oid rewritten_relation() {
     LOCAL_FCINFO(fcinfo, 0);
     InitFunctionCallInfoData(*fcinfo, nullptr, 0, InvalidOid, nullptr, nullptr);
-    Oid relid = DatumGetObjectId(pg_event_trigger_table_rewrite_oid(fcinfo));
+    return DatumGetObjectId(pg_event_trigger_table_rewrite_oid(fcinfo));
+}
+
+bool only_drops(const Node *parsetree) {
+    if (!parsetree || !IsA(parsetree, AlterTableStmt)) return false;
+    const List *cmds = reinterpret_cast<const AlterTableStmt *>(parsetree)->cmds;
+    if (cmds == NIL) return false;
+    const ListCell *lc;
+    foreach (lc, cmds) {
+        const auto *cmd = static_cast<const AlterTableCmd *>(lfirst(lc));
+        if (!IsA(cmd, AlterTableCmd) || !recorded_at_sql_drop(cmd)) return false;
+    }
+    return true;
+}
+
+void collect_table_rewrite(const ManagedCache &cache, const char *command_tag,
+                           core::Vector<LogRow> &rows) {
+    collect_rewrite(cache, rewritten_relation(), command_tag, rows);
+}
+
+void collect_rewrite(const ManagedCache &cache, Oid relid, const char *command_tag,
+                     core::Vector<LogRow> &rows) {
     auto target = cache.target(relid);
     if (!target) return;
     LogRow row;

@@ -37,5 +37,13 @@ void collect_sql_drop(const ManagedCache &cache, const char *command_tag,
                       core::Vector<LogRow> &rows);
 void collect_table_rewrite(const ManagedCache &cache, const char *command_tag,
                            core::Vector<LogRow> &rows);
+// The row of a rewrite of relid (seen earlier by table_rewrite).
+void collect_rewrite(const ManagedCache &cache, Oid relid, const char *command_tag,
+                     core::Vector<LogRow> &rows);
+// The relation table_rewrite fires for.
+Oid rewritten_relation();
+// Whether ddl_command_end of this statement has nothing to record: an ALTER
+// TABLE whose every sub-command is a drop, which sql_drop records.
+bool only_drops(const Node *parsetree);
 
 }  // namespace selegic::pg
