@@ -237,7 +237,15 @@ void rebuild() {
     flush_all = metadata_dirty = renames_dirty = rules_changed = false;
     n_pending = 0;
     remember_catalog_oids();
-    core::Metadata metadata = read_metadata();
+    State *s;
+    {
+        // The metadata is read straight into the cache: one copy of it, not
+        // two, next to the catalog that the computation reads.
+        InCache in_cache;
+        s = new (memory.resource->allocate(sizeof(State), alignof(State))) State();
+        s->metadata = read_metadata();
+    }
+    const core::Metadata &metadata = s->metadata;
     Computed all = compute_all(metadata);
     core::FlatSet<Uuid> everyone;
     {
@@ -245,11 +253,8 @@ void rebuild() {
         for (const core::Entity &e : metadata.entities) ids.push_back(e.id);
         everyone.insert(ids.begin(), ids.end());
     }
-    State *s;
     {
         InCache in_cache;
-        s = new (memory.resource->allocate(sizeof(State), alignof(State))) State();
-        s->metadata = metadata;
         for (const core::DriftRow &row : all.rows) {
             if (!row.entity_id)
                 s->unmanaged.push_back(row);

@@ -155,12 +155,15 @@ WHERE (b.i - 1) % greatest(1, p.n_entities / 10) = 0 ORDER BY b.i LIMIT 10;
 
 CREATE TABLE public.bench_timing (label text, rep int, ms float8, n_rows bigint);
 
--- Server-side wall time of one query, every output column materialised.
-CREATE FUNCTION public.bench_time(label text, rep int, query text, divisor int DEFAULT 1)
+-- Server-side wall time of one query, every output column materialised;
+-- selegic.drift_cache set for the query's transaction only.
+CREATE FUNCTION public.bench_time(label text, rep int, query text, divisor int DEFAULT 1,
+                                  cache text DEFAULT 'off')
 RETURNS float8 LANGUAGE plpgsql AS $$
 DECLARE
     t0 timestamptz; t1 timestamptz; n bigint; chars bigint;
 BEGIN
+    PERFORM set_config('selegic.drift_cache', cache, true);
     t0 := clock_timestamp();
     EXECUTE format('SELECT count(*), sum(length(x::text)) FROM (%s) x', query) INTO n, chars;
     t1 := clock_timestamp();
@@ -168,6 +171,28 @@ BEGIN
         (label, rep, extract(epoch FROM t1 - t0) * 1000.0 / divisor, n);
     RETURN extract(epoch FROM t1 - t0) * 1000.0 / divisor;
 END $$;
+
+-- One DDL statement on one managed table, outside the timing, for the warm
+-- cache's "after one DDL" figure: a column added, or dropped again.
+CREATE FUNCTION public.bench_touch_table(rep int) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE t text;
+BEGIN
+    SELECT format('%I.%I', e.schema_name, e.table_name) INTO t
+    FROM public.bench_pick p JOIN selegic.entity e ON e.id = p.entity_id
+    JOIN pg_class c ON c.relname = e.table_name
+    JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = e.schema_name
+    ORDER BY p.entity_id LIMIT 1;
+    IF rep % 2 = 0 THEN
+        EXECUTE format('ALTER TABLE %s ADD COLUMN bench_touch integer', t);
+    ELSE
+        EXECUTE format('ALTER TABLE %s DROP COLUMN IF EXISTS bench_touch', t);
+    END IF;
+END $$;
+
+-- The drift cache's memory in this backend, in kB.
+CREATE FUNCTION public.bench_cache_kb() RETURNS bigint LANGUAGE sql AS $$
+    SELECT coalesce(sum(total_bytes), 0) / 1024 FROM pg_backend_memory_contexts
+    WHERE name = 'selegic drift cache' $$;
 
 -- This backend's memory from /proc/self/status, in kB.
 CREATE FUNCTION public.bench_status(OUT hwm_kb bigint, OUT rss_kb bigint, OUT anon_kb bigint,
@@ -278,8 +303,13 @@ EOF
 
     # Timings: a warm-up round (rep 0, not counted), then REPS rounds; in each
     # round every query runs once, in an order that rotates between rounds.
+    # drift and entity run with selegic.drift_cache = off: everything is
+    # computed, as at the first call of a backend. Then, with the cache on:
+    # warm (nothing changed since the last call), after_ddl (one ALTER TABLE
+    # on one managed table since), entity_warm (one entity, cache up to date).
     labels=(reference bare noop)
     [ "$REFERENCE_ONLY" = 1 ] || labels=(drift reference bare entity noop)
+    npick="(SELECT count(*) FROM public.bench_pick)::int"
     {
         for ((rep = 0; rep <= REPS; rep++)); do
             k=${#labels[@]}
@@ -287,13 +317,21 @@ EOF
                 label=${labels[$(((j + rep) % k))]}
                 case $label in
                     drift) q=$DRIFT_Q; div=1 ;;
-                    entity) q=$ENTITY_Q; div="(SELECT count(*) FROM public.bench_pick)::int" ;;
+                    entity) q=$ENTITY_Q; div=$npick ;;
                     reference) q=$REF_Q; div=1 ;;
                     bare) q=$BARE_Q; div=1 ;;
                     noop) q="SELECT 1"; div=1 ;;
                 esac
                 echo "SELECT public.bench_time('$label', $rep, \$\$$q\$\$, $div);"
             done
+            if [ "$REFERENCE_ONLY" = 0 ]; then
+                echo "SELECT public.bench_time('prime', $rep, \$\$$DRIFT_Q\$\$, 1, 'on');"
+                echo "SELECT public.bench_time('warm', $rep, \$\$$DRIFT_Q\$\$, 1, 'on');"
+                echo "SELECT public.bench_touch_table($rep);"
+                echo "SELECT public.bench_time('after_ddl', $rep, \$\$$DRIFT_Q\$\$, 1, 'on');"
+                echo "SELECT public.bench_time('entity_warm', $rep, \$\$$ENTITY_Q\$\$, $npick, 'on');"
+                echo "INSERT INTO public.bench_timing SELECT 'cache_kb', $rep, public.bench_cache_kb(), 0;"
+            fi
         done
     } | psql_db "$db" -o /dev/null -f -
 
@@ -305,7 +343,11 @@ EOF
             FROM public.bench_memory(\$\$$1\$\$)"
     }
     ref_mem=$(mem_row "$REF_Q")
-    if [ "$REFERENCE_ONLY" = 0 ]; then drift_mem=$(mem_row "$DRIFT_Q"); else drift_mem="n/a n/a n/a n/a"; fi
+    # The cold computation's memory (the cache's own is cache MB above).
+    if [ "$REFERENCE_ONLY" = 0 ]; then drift_mem=$(PGOPTIONS="-c selegic.drift_cache=off" mem_row "$DRIFT_Q"); else drift_mem="n/a n/a n/a n/a"; fi
+    # With the cache: the first call's peak (it builds the cache) and what
+    # stays after it.
+    if [ "$REFERENCE_ONLY" = 0 ]; then cache_mem=$(mem_row "$DRIFT_Q"); else cache_mem="n/a n/a n/a n/a"; fi
 
     stats=$(psql_db "$db" -At -F ' ' -c "
         SELECT label, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 3),
@@ -314,9 +356,11 @@ EOF
     echo "$stats" | sed "s/^/  $n entities: /" >&2
     med() { echo "$stats" | awk -v l="$1" '$1 == l {print $2}'; }
     drift_ms=$(med drift); ref_ms=$(med reference); bare_ms=$(med bare); ent_ms=$(med entity); noop_ms=$(med noop)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    warm_ms=$(med warm); ddl_ms=$(med after_ddl); entw_ms=$(med entity_warm); cache_kb=$(med cache_kb)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
         "$n" "$cols" "${drift_ms:-n/a}" "$ref_ms" "$bare_ms" "${ent_ms:-n/a}" "$noop_ms" \
-        "$recall" "$precision" "$n_exp" "$drift_mem" "$ref_mem" "$gen_s" >>"$RESULTS"
+        "$recall" "$precision" "$n_exp" "$drift_mem" "$ref_mem" "$gen_s" \
+        "${warm_ms:-n/a}" "${ddl_ms:-n/a}" "${entw_ms:-n/a}" "${cache_kb:-n/a}" "$cache_mem" >>"$RESULTS"
 
     psql_db postgres -c "DROP DATABASE $db"
 done
@@ -327,9 +371,11 @@ report() {
     pgver=$("${AS[@]}" "$PGBIN/postgres" --version)
     echo "selegic_drift benchmark, $(date -u +%Y-%m-%d), $pgver, $(nproc) CPUs, medians of $REPS runs after 1 warm-up"
     echo
+    echo "Cold (selegic.drift_cache = off: everything computed, as at a backend's first call):"
+    echo
     echo "| managed columns | entities | selegic_drift() ms | reference ms | bare scan ms | speedup ref/drift | drift/bare | per-entity ms | recall | precision | drift peak MB | reference peak MB |"
     echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    while IFS=$'\t' read -r n cols drift ref bare ent noop recall precision n_exp dmem rmem gen; do
+    while IFS=$'\t' read -r n cols drift ref bare ent noop recall precision n_exp dmem rmem gen warm ddl entw ckb cmem; do
         local speedup=n/a vs_bare=n/a dpeak rpeak
         if [ "$drift" != n/a ]; then
             speedup=$(awk -v a="$ref" -v b="$drift" 'BEGIN { printf (b > 0 ? "%.1fx" : "n/a"), a / b }')
@@ -342,10 +388,21 @@ report() {
             "$cols" "$n" "$drift" "$ref" "$bare" "$speedup" "$vs_bare" "$ent" "$recall" "$precision" "$dpeak" "$rpeak"
     done <"$RESULTS"
     echo
+    echo "Warm (selegic.drift_cache = on, the same session):"
+    echo
+    echo "| managed columns | entities | no change ms | after one ALTER TABLE ms | one entity ms | cache MB | first call peak MB | retained after it MB |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    while IFS=$'\t' read -r n cols drift ref bare ent noop recall precision n_exp dmem rmem gen warm ddl entw ckb cmem; do
+        local cmb=n/a cpeak cret
+        [ "$ckb" = n/a ] || cmb=$(awk -v k="$ckb" 'BEGIN { printf "%.1f", k / 1024 }')
+        cpeak=$(echo "$cmem" | awk '{print $2}'); cret=$(echo "$cmem" | awk '{print $3}')
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$cols" "$n" "$warm" "$ddl" "$entw" "$cmb" "$cpeak" "$cret"
+    done <"$RESULTS"
+    echo
     echo "Per size: injected drift rows, generation time, harness overhead (median ms of SELECT 1),"
     echo "memory in MB as (warm peak, cold first-call peak estimate, cold retained, high-water mark reset worked):"
     echo
-    while IFS=$'\t' read -r n cols drift ref bare ent noop recall precision n_exp dmem rmem gen; do
+    while IFS=$'\t' read -r n cols drift ref bare ent noop recall precision n_exp dmem rmem gen warm ddl entw ckb cmem; do
         echo "- $n entities: $n_exp injected drift rows; generated in ${gen}s; overhead ${noop} ms; selegic_drift() memory: $dmem; reference memory: $rmem"
     done <"$RESULTS"
 }
