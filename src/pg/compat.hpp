@@ -30,6 +30,11 @@ extern "C" {
 #define SELEGIC_HAS_AT_SET_EXPRESSION (PG_VERSION_NUM >= 170000)
 #define SELEGIC_HAS_AT_CHECK_NOT_NULL (PG_VERSION_NUM < 180000)
 
+// 18 records NOT NULL as a pg_constraint row (contype 'n') that may be NOT
+// VALID, and sets attnotnull for an invalid one too. Test the version, not
+// CONSTRAINT_NOTNULL: 17's headers define it, left from a reverted feature.
+#define SELEGIC_HAS_NOT_NULL_CONSTRAINTS (PG_VERSION_NUM >= 180000)
+
 namespace selegic::pg::compat {
 
 // parseTypeString: 16 replaced missing_ok with a soft-error context.
