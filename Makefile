@@ -3,13 +3,18 @@
 # for unit tests and benchmarks.
 EXTENSION = selegic_drift
 MODULE_big = selegic_drift
+# The source tree: ./ in a plain build. pg_buildext builds out of tree
+# (make -C build-15 -f SRC/Makefile VPATH=SRC), so every source file below
+# is found through it; objects and the current script go to the build tree.
+source_dir := $(dir $(firstword $(MAKEFILE_LIST)))
 # The current version comes from the control file. Released versions' full
 # scripts and every update script are committed under sql/ and never change;
 # the current version's full script is assembled from sql/install/*.sql.
 # docs/releases.md says how to cut the next version.
-EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" selegic_drift.control)
+EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(source_dir)selegic_drift.control)
 CURRENT_SCRIPT = sql/selegic_drift--$(EXTVERSION).sql
-DATA = $(sort $(wildcard sql/selegic_drift--*.sql) $(CURRENT_SCRIPT))
+DATA = $(filter-out $(CURRENT_SCRIPT),$(patsubst $(source_dir)%,%,$(wildcard $(source_dir)sql/selegic_drift--*.sql)))
+DATA_built = $(CURRENT_SCRIPT)
 PGFILEDESC = "selegic_drift - Selegic metadata drift detection and repair"
 
 CORE_OBJS = src/core/types.o src/core/model.o src/core/managed.o src/core/validate.o \
@@ -24,16 +29,15 @@ ENTRY_OBJS = src/module.o src/drift_sql.o src/resync_sql.o src/capture_sql.o src
 OBJS = $(CORE_OBJS) $(PG_OBJS) $(CAPTURE_OBJS) $(ENTRY_OBJS)
 
 # The install script is assembled from its parts, one per feature.
-INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
-EXTRA_CLEAN = $(CURRENT_SCRIPT)
+INSTALL_PARTS = $(sort $(wildcard $(source_dir)sql/install/*.sql))
 
 # One regression file per concern; see sql/*.sql.
-REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/selegic_drift--%,$(wildcard sql/*.sql))))
-REGRESS_OPTS = --inputdir=. --load-extension=selegic_drift
+REGRESS = $(patsubst $(source_dir)sql/%.sql,%,$(sort $(filter-out $(source_dir)sql/selegic_drift--%,$(wildcard $(source_dir)sql/*.sql))))
+REGRESS_OPTS = --inputdir=$(source_dir) --load-extension=selegic_drift
 
 # Concurrency: pg_isolation_regress specs in test/isolation/specs.
-ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
-ISOLATION_OPTS = --inputdir=test/isolation --load-extension=selegic_drift
+ISOLATION = $(patsubst $(source_dir)test/isolation/specs/%.spec,%,$(sort $(wildcard $(source_dir)test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=$(source_dir)test/isolation --load-extension=selegic_drift
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -41,7 +45,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 # Warnings are errors only where we ask for it (CI and the test suite pass
 # WERROR=-Werror): a distribution's newer compiler must not break its build.
 WERROR ?=
-PG_CXXFLAGS = -std=c++17 -Wall -Wextra $(WERROR) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-register -Isrc
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra $(WERROR) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-register -I$(source_dir)src
 SHLIB_LINK = -lboost_container -lstdc++
 
 # No JIT bitcode for C++ sources: it needs a clang matching the server's LLVM,
@@ -54,6 +58,12 @@ override autodepend = yes
 
 include $(PGXS)
 
-all: $(CURRENT_SCRIPT)
+# The current version's full script (DATA_built: made by all, removed by clean).
 $(CURRENT_SCRIPT): $(INSTALL_PARTS)
+	@mkdir -p $(dir $@)
 	cat $^ > $@
+
+# Out of tree, the compiler writes objects into directories that must exist.
+ifneq ($(source_dir),./)
+$(shell mkdir -p $(sort $(dir $(OBJS))))
+endif

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 PACKAGES="postgresql-15 postgresql-server-dev-15 libboost-container-dev libgtest-dev
-libbenchmark-dev cmake g++ make"
+libbenchmark-dev cmake g++ make python3"
 missing=$(for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 if [ -n "$missing" ]; then
     echo "== installing: $(echo $missing)"
@@ -27,6 +27,13 @@ if make -s clean >/dev/null && make -s WERROR=-Werror >/tmp/selegic_build.log 2>
 else
     cat /tmp/selegic_build.log; record "build+install" FAIL
     echo "0 passed, 1 failed"; exit 1
+fi
+
+echo "== META.json against the PGXN meta spec"
+if bash test/meta_check.sh >/tmp/selegic_meta.log 2>&1; then
+    record "meta" pass
+else
+    grep -v '^PASS' /tmp/selegic_meta.log; record "meta" FAIL
 fi
 
 echo "== core unit tests (GoogleTest)"

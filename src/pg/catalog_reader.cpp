@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/drift.hpp"
+#include "pg/compat.hpp"
 #include "pg/guard.hpp"
 
 extern "C" {
@@ -224,6 +225,19 @@ private:
             ConstraintRelationId, ConstraintRelidTypidNameIndexId, Anum_pg_constraint_conrelid,
             relids_, complete_, [&](HeapTuple tup, TupleDesc desc) {
                 auto *con = reinterpret_cast<Form_pg_constraint>(GETSTRUCT(tup));
+#if SELEGIC_HAS_NOT_NULL_CONSTRAINTS
+                // Existing rows may hold NULLs under a NOT VALID not-null
+                // constraint: like a NOT VALID foreign key, it does not count
+                // as present (the repair's SET NOT NULL validates it).
+                if (con->contype == CONSTRAINT_NOTNULL) {
+                    core::Table *t = table_of(con->conrelid);
+                    auto keys = int2_array(tup, Anum_pg_constraint_conkey, desc);
+                    if (t && !con->convalidated && keys.size() == 1)
+                        if (auto *col = const_cast<core::Column *>(t->column(keys[0])))
+                            col->not_null = false;
+                    return;
+                }
+#endif
                 if (con->contype != CONSTRAINT_PRIMARY && con->contype != CONSTRAINT_UNIQUE &&
                     con->contype != CONSTRAINT_FOREIGN)
                     return;

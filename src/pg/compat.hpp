@@ -12,7 +12,9 @@
 
 extern "C" {
 #include "executor/executor.h"
+#include "utils/acl.h"
 #include "utils/guc.h"
+#include "utils/regproc.h"
 #if PG_VERSION_NUM >= 160000
 #include "nodes/miscnodes.h"
 #include "parser/parse_relation.h"
@@ -28,6 +30,11 @@ extern "C" {
 #define SELEGIC_HAS_AT_SET_EXPRESSION (PG_VERSION_NUM >= 170000)
 #define SELEGIC_HAS_AT_CHECK_NOT_NULL (PG_VERSION_NUM < 180000)
 
+// 18 records NOT NULL as a pg_constraint row (contype 'n') that may be NOT
+// VALID, and sets attnotnull for an invalid one too. Test the version, not
+// CONSTRAINT_NOTNULL: 17's headers define it, left from a reverted feature.
+#define SELEGIC_HAS_NOT_NULL_CONSTRAINTS (PG_VERSION_NUM >= 180000)
+
 namespace selegic::pg::compat {
 
 // parseTypeString: 16 replaced missing_ok with a soft-error context.
@@ -36,6 +43,26 @@ inline void parse_type_string(const char *text, Oid *typid, int32 *typmod) {
     (void)parseTypeString(text, typid, typmod, nullptr);
 #else
     parseTypeString(text, typid, typmod, false);
+#endif
+}
+
+// stringToQualifiedNameList: 16 added a soft-error context; NULL keeps
+// throwing on a malformed name, as 15 does.
+inline List *qualified_name_list(const char *text) {
+#if PG_VERSION_NUM >= 160000
+    return stringToQualifiedNameList(text, nullptr);
+#else
+    return stringToQualifiedNameList(text);
+#endif
+}
+
+// pg_namespace_aclcheck: 16 folded the per-catalog aclcheck functions into
+// object_aclcheck(classid, ...).
+inline AclResult namespace_aclcheck(Oid nsp, Oid role, AclMode mode) {
+#if PG_VERSION_NUM >= 160000
+    return object_aclcheck(NamespaceRelationId, nsp, role, mode);
+#else
+    return pg_namespace_aclcheck(nsp, role, mode);
 #endif
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "pg/capture/api_origin.hpp"
+#include "pg/compat.hpp"
 #include "pg/counters.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
@@ -69,7 +70,7 @@ void execute(const String &sql) {
 // creates it and owns it.
 Oid owner_for(const String &table_sql) {
     return guard([&] {
-        List *names = stringToQualifiedNameList(table_sql.c_str());
+        List *names = compat::qualified_name_list(table_sql.c_str());
         Oid relid = RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
         if (!OidIsValid(relid)) return InvalidOid;
         HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
@@ -80,7 +81,7 @@ Oid owner_for(const String &table_sql) {
             aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, table_sql.c_str());
         // The statement names the table, so its owner must reach the schema.
         Oid nsp = get_rel_namespace(relid);
-        if (pg_namespace_aclcheck(nsp, owner, ACL_USAGE) != ACLCHECK_OK)
+        if (compat::namespace_aclcheck(nsp, owner, ACL_USAGE) != ACLCHECK_OK)
             ereport(ERROR,
                     (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                      errmsg("owner %s of table %s has no USAGE on schema %s",
