@@ -20,6 +20,8 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/inet.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/json.h"
 #include "utils/timestamp.h"
 #include "utils/xid8.h"
@@ -40,11 +42,28 @@ Oid drift_log_relid() {
     return relid;
 }
 
+// Log ids come from the strong random source like gen_random_uuid()'s, read
+// a few hundred ids at a time: one call per row was a sixth of the capture's
+// cost. The buffer belongs to one process (a fork starts over).
+constexpr std::size_t kRandomIds = 256;
+unsigned char random_pool[kRandomIds * 16];
+std::size_t random_used = kRandomIds * 16;
+int random_pid = 0;
+
 core::Uuid random_uuid() {
     core::Uuid id;
-    if (!pg_strong_random(id.bytes.data(), id.bytes.size()))
-        ereport(ERROR,
-                (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate random values")));
+    if (random_pid != MyProcPid || random_used + id.bytes.size() > sizeof(random_pool)) {
+        random_used = sizeof(random_pool);
+        if (!pg_strong_random(random_pool, sizeof(random_pool)))
+            ereport(ERROR,
+                    (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate random values")));
+        random_pid = MyProcPid;
+        random_used = 0;
+    }
+    std::memcpy(id.bytes.data(), random_pool + random_used, id.bytes.size());
+    // Each id is handed out once.
+    std::memset(random_pool + random_used, 0, id.bytes.size());
+    random_used += id.bytes.size();
     id.bytes[6] = static_cast<unsigned char>((id.bytes[6] & 0x0F) | 0x40);  // version 4
     id.bytes[8] = static_cast<unsigned char>((id.bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
     return id;
@@ -144,17 +163,155 @@ void fill(TupleTableSlot *slot, const LogColumns &c, const Session &s, const Log
     if (debug_query_string) set(c.query, CStringGetTextDatum(debug_query_string));
 }
 
-// The defaults of the columns the capture does not set (a DBA may add some),
-// evaluated as INSERT would.
-void fill_defaults(Relation rel, EState *estate, TupleTableSlot *slot, const bool *set_by_us) {
+// What an INSERT parses from the catalog's text every time: the log's CHECK
+// expressions and column defaults. They are parsed once per backend and used
+// while the relcache entry still carries the same text (compared, not
+// trusted: no invalidation callback to miss), and planned and compiled once
+// per statement, as an INSERT plans them once per query.
+struct ParsedCheck {
+    char *ccbin;
+    Node *expr;
+};
+struct ParsedColumn {
+    Oid atttypid;
+    int32 atttypmod;
+    char attidentity;
+    bool skip;       // dropped or generated: the executor's business
+    bool live;       // identity or domain-typed: build the default every time
+    char *adbin;     // the column's own default text, if any
+    Node *expr;      // the default (own or the type's), coerced; nullptr: none
+};
+struct LogExprs {
+    MemoryContext cxt = nullptr;
+    bool valid = false;
+    Oid relid = InvalidOid;
+    int ncheck = 0;
+    ParsedCheck *checks = nullptr;
+    int natts = 0;
+    ParsedColumn *columns = nullptr;
+};
+LogExprs log_exprs;
+
+const char *default_text(TupleConstr *constr, AttrNumber attnum) {
+    if (!constr) return nullptr;
+    for (int i = 0; i < constr->num_defval; ++i)
+        if (constr->defval[i].adnum == attnum) return constr->defval[i].adbin;
+    return nullptr;
+}
+
+bool same_text(const char *a, const char *b) {
+    return a == b || (a && b && std::strcmp(a, b) == 0);
+}
+
+bool log_exprs_current(Relation rel) {
+    const LogExprs &e = log_exprs;
     TupleDesc desc = RelationGetDescr(rel);
-    ExprContext *econtext = GetPerTupleExprContext(estate);
+    TupleConstr *constr = desc->constr;
+    int ncheck = constr ? constr->num_check : 0;
+    if (!e.valid || e.relid != RelationGetRelid(rel) || e.natts != desc->natts ||
+        e.ncheck != ncheck)
+        return false;
+    for (int i = 0; i < ncheck; ++i)
+        if (!same_text(e.checks[i].ccbin, constr->check[i].ccbin)) return false;
     for (int i = 0; i < desc->natts; ++i) {
         Form_pg_attribute a = TupleDescAttr(desc, i);
-        if (set_by_us[i] || a->attisdropped || a->attgenerated) continue;
-        Node *def = build_column_default(rel, i + 1);
-        if (!def) continue;
-        ExprState *state = ExecPrepareExpr(reinterpret_cast<Expr *>(def), estate);
+        const ParsedColumn &c = e.columns[i];
+        if (c.atttypid != a->atttypid || c.atttypmod != a->atttypmod ||
+            c.skip != (a->attisdropped || a->attgenerated) ||
+            c.attidentity != a->attidentity ||
+            !same_text(c.adbin, default_text(constr, static_cast<AttrNumber>(i + 1))))
+            return false;
+    }
+    return true;
+}
+
+void parse_log_exprs(Relation rel) {
+    LogExprs &e = log_exprs;
+    e.valid = false;
+    if (!e.cxt)
+        e.cxt = AllocSetContextCreate(CacheMemoryContext, "selegic drift_log expressions",
+                                      ALLOCSET_SMALL_SIZES);
+    else
+        MemoryContextReset(e.cxt);
+    MemoryContext old = MemoryContextSwitchTo(e.cxt);
+    TupleDesc desc = RelationGetDescr(rel);
+    TupleConstr *constr = desc->constr;
+    e.relid = RelationGetRelid(rel);
+    e.ncheck = constr ? constr->num_check : 0;
+    e.checks = static_cast<ParsedCheck *>(palloc0(sizeof(ParsedCheck) * (e.ncheck + 1)));
+    for (int i = 0; i < e.ncheck; ++i) {
+        e.checks[i].ccbin = pstrdup(constr->check[i].ccbin);
+        e.checks[i].expr = static_cast<Node *>(stringToNode(constr->check[i].ccbin));
+    }
+    e.natts = desc->natts;
+    e.columns = static_cast<ParsedColumn *>(palloc0(sizeof(ParsedColumn) * (e.natts + 1)));
+    for (int i = 0; i < e.natts; ++i) {
+        Form_pg_attribute a = TupleDescAttr(desc, i);
+        ParsedColumn &c = e.columns[i];
+        c.atttypid = a->atttypid;
+        c.atttypmod = a->atttypmod;
+        c.attidentity = a->attidentity;
+        c.skip = a->attisdropped || a->attgenerated;
+        // A domain's default and an identity's sequence change without a
+        // change to the log's own definition.
+        c.live = a->attidentity != '\0' || (!c.skip && get_typtype(a->atttypid) == TYPTYPE_DOMAIN);
+        const char *text = default_text(constr, static_cast<AttrNumber>(i + 1));
+        c.adbin = text ? pstrdup(text) : nullptr;
+        if (!c.skip && !c.live) c.expr = build_column_default(rel, i + 1);
+    }
+    MemoryContextSwitchTo(old);
+    e.valid = true;
+}
+
+// Per statement: the compiled CHECK expressions handed to the executor, which
+// would otherwise parse them again (ExecRelCheck builds them when absent), and
+// the column defaults compiled on first use.
+struct StatementExprs {
+    ExprState **defaults;
+};
+
+StatementExprs prepare_statement_exprs(Relation rel, ResultRelInfo *rri, EState *estate) {
+    if (!log_exprs_current(rel)) parse_log_exprs(rel);
+    const LogExprs &e = log_exprs;
+    MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
+#if PG_VERSION_NUM < 180000
+    // 18 renamed the field and skips NOT ENFORCED checks: it parses its own.
+    if (e.ncheck > 0) {
+        auto **states = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * e.ncheck));
+        for (int i = 0; i < e.ncheck; ++i)
+            states[i] = ExecPrepareExpr(reinterpret_cast<Expr *>(e.checks[i].expr), estate);
+        rri->ri_ConstraintExprs = states;
+    }
+#else
+    (void)rri;
+#endif
+    StatementExprs s;
+    s.defaults = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * (e.natts + 1)));
+    MemoryContextSwitchTo(old);
+    return s;
+}
+
+// The defaults of the columns the capture does not set (a DBA may add some),
+// evaluated as INSERT would.
+void fill_defaults(Relation rel, EState *estate, StatementExprs &prepared, TupleTableSlot *slot,
+                   const bool *set_by_us) {
+    const LogExprs &e = log_exprs;
+    ExprContext *econtext = GetPerTupleExprContext(estate);
+    for (int i = 0; i < e.natts; ++i) {
+        const ParsedColumn &c = e.columns[i];
+        if (set_by_us[i] || c.skip) continue;
+        ExprState *state = prepared.defaults[i];
+        if (c.live) {
+            Node *def = build_column_default(rel, i + 1);
+            if (!def) continue;
+            state = ExecPrepareExpr(reinterpret_cast<Expr *>(def), estate);
+        } else if (!state) {
+            if (!c.expr) continue;
+            MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
+            state = prepared.defaults[i] =
+                ExecPrepareExpr(reinterpret_cast<Expr *>(c.expr), estate);
+            MemoryContextSwitchTo(old);
+        }
         slot->tts_values[i] = ExecEvalExpr(state, econtext, &slot->tts_isnull[i]);
     }
 }
@@ -195,6 +352,7 @@ void write_log_rows(const core::Vector<LogRow> &rows, bool manual, Oid field_rel
     AfterTriggerBeginQuery();
     ExecBSInsertTriggers(estate, rri);
 
+    StatementExprs prepared = prepare_statement_exprs(rel, rri, estate);
     TupleTableSlot *slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
     bool *set_by_us = static_cast<bool *>(palloc(sizeof(bool) * desc->natts));
     for (const LogRow &row : rows) {
@@ -206,7 +364,7 @@ void write_log_rows(const core::Vector<LogRow> &rows, bool manual, Oid field_rel
         for (int i = 0; i < desc->natts; ++i) set_by_us[i] = !slot->tts_isnull[i];
         // Columns we leave NULL on purpose (action, resolved_at, ...) have no
         // default in our own definition; a DBA's default applies.
-        fill_defaults(rel, estate, slot, set_by_us);
+        fill_defaults(rel, estate, prepared, slot, set_by_us);
         ExecStoreVirtualTuple(slot);
         ExecSimpleRelationInsert(rri, estate, slot);
         ResetPerTupleExprContext(estate);
