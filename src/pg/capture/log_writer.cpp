@@ -4,6 +4,7 @@
 
 #include "pg/catalog_lookup.hpp"
 #include "pg/compat.hpp"
+#include "pg/fold.hpp"
 #include "pg/guard.hpp"
 #include "pg/sql_values.hpp"
 #include "pg/user_code.hpp"
@@ -14,6 +15,7 @@ extern "C" {
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "optimizer/optimizer.h"
 #include "utils/guc.h"
 #include "rewrite/rewriteHandler.h"
 #include "tcop/tcopprot.h"
@@ -166,11 +168,12 @@ void fill(TupleTableSlot *slot, const LogColumns &c, const Session &s, const Log
 // What an INSERT parses from the catalog's text every time: the log's CHECK
 // expressions and column defaults. They are parsed once per backend and used
 // while the relcache entry still carries the same text (compared, not
-// trusted: no invalidation callback to miss), and planned and compiled once
-// per statement, as an INSERT plans them once per query.
+// trusted: no invalidation callback to miss), and compiled once per
+// statement, as an INSERT compiles them once per query.
 struct ParsedCheck {
     char *ccbin;
     Node *expr;
+    Expr *planned;  // when it calls built-ins only; see planned_once()
 };
 struct ParsedColumn {
     Oid atttypid;
@@ -180,6 +183,7 @@ struct ParsedColumn {
     bool live;       // identity or domain-typed: build the default every time
     char *adbin;     // the column's own default text, if any
     Node *expr;      // the default (own or the type's), coerced; nullptr: none
+    Expr *planned;
 };
 struct LogExprs {
     MemoryContext cxt = nullptr;
@@ -201,6 +205,22 @@ const char *default_text(TupleConstr *constr, AttrNumber attnum) {
 
 bool same_text(const char *a, const char *b) {
     return a == b || (a && b && std::strcmp(a, b) == 0);
+}
+
+// Planning a tree of built-ins gives the same tree every time; a user
+// function may be inlined and then replaced, so such a tree is planned per
+// statement, as INSERT would.
+Expr *planned_once(Node *expr) {
+    if (!expr || calls_user_code(expr)) return nullptr;
+    return expression_planner(static_cast<Expr *>(copyObjectImpl(expr)));
+}
+
+ExprState *compile(Node *expr, Expr *planned, EState *estate) {
+    if (!planned) return ExecPrepareExpr(reinterpret_cast<Expr *>(expr), estate);
+    MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
+    ExprState *state = ExecInitExpr(planned, nullptr);
+    MemoryContextSwitchTo(old);
+    return state;
 }
 
 bool log_exprs_current(Relation rel) {
@@ -242,6 +262,7 @@ void parse_log_exprs(Relation rel) {
     for (int i = 0; i < e.ncheck; ++i) {
         e.checks[i].ccbin = pstrdup(constr->check[i].ccbin);
         e.checks[i].expr = static_cast<Node *>(stringToNode(constr->check[i].ccbin));
+        e.checks[i].planned = planned_once(e.checks[i].expr);
     }
     e.natts = desc->natts;
     e.columns = static_cast<ParsedColumn *>(palloc0(sizeof(ParsedColumn) * (e.natts + 1)));
@@ -257,7 +278,10 @@ void parse_log_exprs(Relation rel) {
         c.live = a->attidentity != '\0' || (!c.skip && get_typtype(a->atttypid) == TYPTYPE_DOMAIN);
         const char *text = default_text(constr, static_cast<AttrNumber>(i + 1));
         c.adbin = text ? pstrdup(text) : nullptr;
-        if (!c.skip && !c.live) c.expr = build_column_default(rel, i + 1);
+        if (!c.skip && !c.live) {
+            c.expr = build_column_default(rel, i + 1);
+            c.planned = planned_once(c.expr);
+        }
     }
     MemoryContextSwitchTo(old);
     e.valid = true;
@@ -279,7 +303,7 @@ StatementExprs prepare_statement_exprs(Relation rel, ResultRelInfo *rri, EState 
     if (e.ncheck > 0) {
         auto **states = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * e.ncheck));
         for (int i = 0; i < e.ncheck; ++i)
-            states[i] = ExecPrepareExpr(reinterpret_cast<Expr *>(e.checks[i].expr), estate);
+            states[i] = compile(e.checks[i].expr, e.checks[i].planned, estate);
         rri->ri_ConstraintExprs = states;
     }
 #else
@@ -307,10 +331,7 @@ void fill_defaults(Relation rel, EState *estate, StatementExprs &prepared, Tuple
             state = ExecPrepareExpr(reinterpret_cast<Expr *>(def), estate);
         } else if (!state) {
             if (!c.expr) continue;
-            MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
-            state = prepared.defaults[i] =
-                ExecPrepareExpr(reinterpret_cast<Expr *>(c.expr), estate);
-            MemoryContextSwitchTo(old);
+            state = prepared.defaults[i] = compile(c.expr, c.planned, estate);
         }
         slot->tts_values[i] = ExecEvalExpr(state, econtext, &slot->tts_isnull[i]);
     }
