@@ -41,9 +41,8 @@ void verify_against_cold(const std::optional<core::Uuid> &only,
         throw core::Error(core::sqlstate::internal_error,
                           "selegic_drift() from the cache differs from the cold computation",
                           "Row " + std::to_string(i + 1) + ": cache has " +
-                              (i < warm.size() ? describe(warm[i]) : "no row") +
-                              "; cold has " + (i < cold.size() ? describe(cold[i]) : "no row") +
-                              ".");
+                              (i < warm.size() ? describe(warm[i]) : "no row") + "; cold has " +
+                              (i < cold.size() ? describe(cold[i]) : "no row") + ".");
     }
 }
 

@@ -67,9 +67,9 @@ void on_rule_change(Datum, int, uint32) {
 // ------------------------------------------------------------------ state
 
 template <class V>
-using OidMap = std::unordered_map<
-    Oid, V, std::hash<Oid>, std::equal_to<Oid>,
-    boost::container::pmr::polymorphic_allocator<std::pair<const Oid, V>>>;
+using OidMap =
+    std::unordered_map<Oid, V, std::hash<Oid>, std::equal_to<Oid>,
+                       boost::container::pmr::polymorphic_allocator<std::pair<const Oid, V>>>;
 
 struct EntityEntry {
     core::Vector<core::DriftRow> rows;
@@ -77,11 +77,11 @@ struct EntityEntry {
 };
 
 struct State {
-    core::Metadata metadata;                       // sorted by entity id
+    core::Metadata metadata;  // sorted by entity id
     core::FlatMap<Uuid, EntityEntry> entities;
     core::Vector<core::DriftRow> unmanaged;
     core::Vector<core::DriftRow> orphans;
-    OidMap<core::Vector<Uuid>> dependents;         // relid -> entities
+    OidMap<core::Vector<Uuid>> dependents;  // relid -> entities
     // Every relation of the managed schemas, as it was: a rename, a drop or a
     // partition attached changes the unmanaged tables; a new column does not.
     struct RelationShape {
@@ -197,8 +197,8 @@ void remember_shapes(State &s, const core::Catalog &catalog) {
     s.managed_relids.clear();
     for (std::size_t i = 0; i < catalog.tables.size(); ++i) {
         const core::Table &t = catalog.tables[i];
-        s.managed_relids.emplace(t.relid, State::RelationShape{namespaces[i].second, t.name,
-                                                               t.relkind, t.is_partition});
+        s.managed_relids.emplace(
+            t.relid, State::RelationShape{namespaces[i].second, t.name, t.relkind, t.is_partition});
     }
 }
 

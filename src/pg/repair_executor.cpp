@@ -211,11 +211,10 @@ void refuse_silent_changes(const core::Statement &s) {
     auto n = count_blocking_rows(s);
     if (!n.ok()) throw n.error();
     if (n.value() > 0)
-        throw core::Error(core::sqlstate::data_exception,
-                          std::string("repair of ") + s.table.c_str() +
-                              " would change existing values",
-                          std::string(describe(*s.check, n.value()).c_str()) + ".",
-                          s.check->hint.c_str());
+        throw core::Error(
+            core::sqlstate::data_exception,
+            std::string("repair of ") + s.table.c_str() + " would change existing values",
+            std::string(describe(*s.check, n.value()).c_str()) + ".", s.check->hint.c_str());
 }
 
 core::Vector<String> dry_run_script(const core::Vector<core::Statement> &plan) {

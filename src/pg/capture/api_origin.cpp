@@ -27,8 +27,8 @@ void track_utility_depth(PlannedStmt *pstmt, const char *query_string, bool read
             prev_process_utility(pstmt, query_string, read_only_tree, context, params, query_env,
                                  dest, qc);
         else
-            standard_ProcessUtility(pstmt, query_string, read_only_tree, context, params,
-                                    query_env, dest, qc);
+            standard_ProcessUtility(pstmt, query_string, read_only_tree, context, params, query_env,
+                                    dest, qc);
     }
     PG_FINALLY();
     { --utility_depth; }

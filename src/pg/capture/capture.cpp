@@ -112,11 +112,11 @@ void warn_unrecorded(const PgError &e, const char *command_tag) {
     count(Counter::CaptureFailures);
     std::string message = e.what();
     guard([&] {
-        ereport(WARNING, (errcode(ERRCODE_WARNING),
-                          errmsg("selegic_drift could not record %s: %s", command_tag,
-                                 message.c_str()),
-                          errdetail("The statement went ahead; selegic.drift_log has no row of "
-                                    "it.")));
+        ereport(WARNING,
+                (errcode(ERRCODE_WARNING),
+                 errmsg("selegic_drift could not record %s: %s", command_tag, message.c_str()),
+                 errdetail("The statement went ahead; selegic.drift_log has no row of "
+                           "it.")));
     });
 }
 
@@ -125,14 +125,14 @@ void warn_manual(const core::Vector<LogRow> &rows) {
         std::string entity = row.entity_id ? row.entity_id->to_string().c_str() : "none";
         std::string field = row.field_id ? row.field_id->to_string().c_str() : "none";
         guard([&] {
-            ereport(WARNING,
-                    (errcode(ERRCODE_WARNING),
-                     errmsg("manual DDL on managed object %s", row.object.c_str()),
-                     errdetail("%s%s%s on entity %s, field %s was made outside the Selegic API "
-                               "and is recorded in selegic.drift_log.",
-                               row.command_tag.c_str(), row.action ? ": " : "",
-                               row.action ? row.action->c_str() : "", entity.c_str(),
-                               field.c_str())));
+            ereport(
+                WARNING,
+                (errcode(ERRCODE_WARNING),
+                 errmsg("manual DDL on managed object %s", row.object.c_str()),
+                 errdetail("%s%s%s on entity %s, field %s was made outside the Selegic API "
+                           "and is recorded in selegic.drift_log.",
+                           row.command_tag.c_str(), row.action ? ": " : "",
+                           row.action ? row.action->c_str() : "", entity.c_str(), field.c_str())));
         });
     }
 }

@@ -13,7 +13,7 @@ namespace selegic::pg {
 // selegic.manual_ddl
 enum class ManualDdl { Log, Warn, Block };
 // Settings (defined in module.cpp).
-extern int manual_ddl;      // a ManualDdl
+extern int manual_ddl;        // a ManualDdl
 extern bool capture_enabled;  // selegic.capture
 
 // Event trigger bodies. A failure of the capture itself is one WARNING under

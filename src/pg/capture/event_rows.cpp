@@ -32,8 +32,8 @@ constexpr int classid = 1, objid = 2, objsubid = 3, command_tag = 4, object_iden
 }
 // Columns of pg_event_trigger_dropped_objects().
 namespace drop_col {
-constexpr int original = 4, object_type = 7, schema_name = 8, object_name = 9,
-              object_identity = 10, address_names = 11;
+constexpr int original = 4, object_type = 7, schema_name = 8, object_name = 9, object_identity = 10,
+              address_names = 11;
 }
 
 // Runs a set-returning event trigger function directly, without SPI, and
@@ -108,8 +108,8 @@ Oid owning_relation(Oid classid, Oid objid) {
         return rel;
     }
     if (classid == TriggerRelationId)
-        return relation_of(classid, TriggerOidIndexId, Anum_pg_trigger_oid,
-                           Anum_pg_trigger_tgrelid, objid);
+        return relation_of(classid, TriggerOidIndexId, Anum_pg_trigger_oid, Anum_pg_trigger_tgrelid,
+                           objid);
     if (classid == PolicyRelationId)
         return relation_of(classid, PolicyOidIndexId, Anum_pg_policy_oid, Anum_pg_policy_polrelid,
                            objid);
@@ -286,7 +286,8 @@ void collect_ddl_command_end(const ManagedCache &cache, core::Vector<LogRow> &ro
         Oid classid = DatumGetObjectId(slot_getattr(slot, ddl_col::classid, &isnull));
         Oid objid = DatumGetObjectId(slot_getattr(slot, ddl_col::objid, &isnull));
         Datum cmd_datum = slot_getattr(slot, ddl_col::command, &isnull);
-        auto *cmd = isnull ? nullptr : reinterpret_cast<CollectedCommand *>(DatumGetPointer(cmd_datum));
+        auto *cmd =
+            isnull ? nullptr : reinterpret_cast<CollectedCommand *>(DatumGetPointer(cmd_datum));
         Oid relid = owning_relation(classid, objid);
         if (!OidIsValid(relid)) return;
 
@@ -355,9 +356,8 @@ void collect_sql_drop(const ManagedCache &cache, const char *command_tag,
         // Relations and what hangs on them, as ddl_command_end sees them; a
         // column default is recorded there (drop default).
         static constexpr std::string_view kRecorded[] = {
-            "table", "table column", "table constraint", "index",  "view",
-            "materialized view", "sequence", "foreign table", "trigger", "policy",
-            "rule", "statistics object"};
+            "table",    "table column",  "table constraint", "index",  "view", "materialized view",
+            "sequence", "foreign table", "trigger",          "policy", "rule", "statistics object"};
         if (std::find(std::begin(kRecorded), std::end(kRecorded),
                       std::string_view(type.data(), type.size())) == std::end(kRecorded))
             return;

@@ -179,10 +179,10 @@ struct ParsedColumn {
     Oid atttypid;
     int32 atttypmod;
     char attidentity;
-    bool skip;       // dropped or generated: the executor's business
-    bool live;       // identity or domain-typed: build the default every time
-    char *adbin;     // the column's own default text, if any
-    Node *expr;      // the default (own or the type's), coerced; nullptr: none
+    bool skip;    // dropped or generated: the executor's business
+    bool live;    // identity or domain-typed: build the default every time
+    char *adbin;  // the column's own default text, if any
+    Node *expr;   // the default (own or the type's), coerced; nullptr: none
     Expr *planned;
 };
 struct LogExprs {
@@ -237,8 +237,7 @@ bool log_exprs_current(Relation rel) {
         Form_pg_attribute a = TupleDescAttr(desc, i);
         const ParsedColumn &c = e.columns[i];
         if (c.atttypid != a->atttypid || c.atttypmod != a->atttypmod ||
-            c.skip != (a->attisdropped || a->attgenerated) ||
-            c.attidentity != a->attidentity ||
+            c.skip != (a->attisdropped || a->attgenerated) || c.attidentity != a->attidentity ||
             !same_text(c.adbin, default_text(constr, static_cast<AttrNumber>(i + 1))))
             return false;
     }
@@ -392,8 +391,7 @@ void write_log_rows(const core::Vector<LogRow> &rows, bool manual, Oid field_rel
         ids.push_back(id);
         // Every backend's cache maps renamed field columns to their fields:
         // the rename of a field's column refreshes them.
-        if (row.field_id && row.action && *row.action == "rename column" &&
-            OidIsValid(field_relid))
+        if (row.field_id && row.action && *row.action == "rename column" && OidIsValid(field_relid))
             CacheInvalidateRelcacheByRelid(field_relid);
     }
     ExecASInsertTriggers(estate, rri, nullptr);
